@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine: `make demo` (the main job on the sample
+# corpus) and `make test` (the whole suite). Both create .venv when it is missing
+# and install torch==2.13.0 before anything that depends on torch: that version is
+# the local CPU wheel, and any other request pulls several GB of CUDA packages.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip -q --disable-pip-version-check
+DEMO ?= demo-workspace
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test test-fast lint clean-demo
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
+	$(PIP) install -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import curator, torch, transformers, textual" && touch $@
+
+demo: $(STAMP)
+	rm -rf $(DEMO)
+	$(VENV)/bin/curator init $(DEMO)
+	$(VENV)/bin/curator -w $(DEMO) status
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check curator trainer tests
+
+clean-demo:
+	rm -rf $(DEMO)

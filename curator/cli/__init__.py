@@ -1,0 +1,37 @@
+"""The `curator` command: parses arguments, calls the library, prints with rich (or JSON with --json).
+
+Kept thin on purpose: every command is a library call that the TUI and the tests
+make too. Errors meant for the user (CuratorError) print one line and exit
+non-zero; anything else is a bug and keeps its traceback. One module per area
+registers its commands on the shared app (see app.py).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+from rich.markup import escape
+
+from curator.cli import (  # noqa: F401  (importing a module registers its commands)
+    bench, crawl, extract, filters, ingest, review, training, versions, workspace_cmds,
+)
+from curator.cli.app import app, err
+from curator.errors import CuratorError
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: click handles usage errors and --help itself; curator's own errors print one line."""
+    try:
+        app(args=argv, prog_name="curator")
+    except CuratorError as exc:
+        err.print("[bold red]error:[/] " + escape(str(exc)), highlight=False)
+        sys.exit(exc.exit_code)
+    except sqlite3.DatabaseError as exc:
+        err.print("[bold red]error:[/] " + escape(f"the workspace database could not be read ({exc}). "
+                  "Run `curator status --check` to diagnose it."), highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

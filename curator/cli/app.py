@@ -1,0 +1,74 @@
+"""The Typer application, its sub-command groups, and what every command shares (workspace, --json, output)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from curator import __version__
+from curator.errors import StageNotBuilt
+from curator.workspace import Workspace, open_workspace
+
+out = Console()
+err = Console(stderr=True)
+
+app = typer.Typer(
+    name="curator",
+    help="Build reviewed, versioned fine-tuning datasets: ingest, extract, filter, review, version, train, eval.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+version_app = typer.Typer(help="Immutable, content-addressed dataset versions: create, list, show, diff, verify.",
+                          no_args_is_help=True)
+bench_app = typer.Typer(help="Reproducible benchmarks that print JSON (crawl, extract, dedup, versions, tui).",
+                        no_args_is_help=True)
+llm_app = typer.Typer(help="The LLM endpoint: start the bundled local model, or measure an endpoint.",
+                      no_args_is_help=True)
+app.add_typer(version_app, name="version")
+app.add_typer(bench_app, name="bench")
+app.add_typer(llm_app, name="llm")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")]
+PASS_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+_state: dict[str, Any] = {"workspace": None}
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"curator {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    workspace: Annotated[Path | None, typer.Option(
+        "--workspace", "-w", help="Workspace folder (default: $CURATOR_WORKSPACE, else the nearest folder "
+        "upward holding curator.toml).", show_default=False)] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+                                          help="Print curator's version and exit.")] = False,
+) -> None:
+    _state["workspace"] = workspace
+
+
+def current_workspace() -> Workspace:
+    """The workspace the command works on (--workspace, $CURATOR_WORKSPACE, or found upward)."""
+    return open_workspace(_state["workspace"])
+
+
+def emit_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def not_built(command: str, stage: str) -> NoReturn:
+    raise StageNotBuilt(f"`curator {command}` is not built yet: the {stage} stage has not landed in this "
+                        "version of curator. Nothing was done.")

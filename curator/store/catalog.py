@@ -1,0 +1,79 @@
+"""Sources, documents, transcript cues and chunks: what was ingested, and where each piece came from."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from curator.store.rows import as_dict, insert
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def find_file_source(conn: sqlite3.Connection, uri: str, content_hash: str) -> dict[str, Any] | None:
+    """The source already recorded for this exact file content, if any (adding a file twice adds nothing)."""
+    row = conn.execute(
+        "SELECT * FROM sources WHERE kind = 'file' AND uri = ? AND content_hash = ?", (uri, content_hash)
+    ).fetchone()
+    return as_dict(row)
+
+
+def add_source(conn: sqlite3.Connection, kind: str, uri: str, *, content_hash: str | None = None,
+               doc_kind: str | None = None, status: str = "ok", error: str | None = None,
+               meta: dict[str, Any] | None = None) -> int:
+    return insert(conn, "sources", {"kind": kind, "uri": uri, "content_hash": content_hash, "doc_kind": doc_kind,
+                                    "status": status, "error": error, "meta": meta or {}})
+
+
+def add_document(conn: sqlite3.Connection, source_id: int, uri: str, kind: str, content: str, *,
+                 title: str | None = None, language: str | None = None,
+                 meta: dict[str, Any] | None = None) -> int:
+    doc_id = insert(conn, "documents", {
+        "source_id": source_id, "uri": uri, "kind": kind, "title": title, "language": language,
+        "content": content, "content_hash": text_hash(content), "meta": meta or {},
+    })
+    conn.execute("INSERT OR IGNORE INTO document_locations (document_id, uri) VALUES (?, ?)", (doc_id, uri))
+    return doc_id
+
+
+def find_document_by_hash(conn: sqlite3.Connection, content_hash: str) -> dict[str, Any] | None:
+    return as_dict(conn.execute("SELECT * FROM documents WHERE content_hash = ? ORDER BY id LIMIT 1",
+                                (content_hash,)).fetchone())
+
+
+def add_location(conn: sqlite3.Connection, document_id: int, uri: str) -> None:
+    conn.execute("INSERT OR IGNORE INTO document_locations (document_id, uri) VALUES (?, ?)", (document_id, uri))
+
+
+def add_cues(conn: sqlite3.Connection, document_id: int, cues: Iterable[dict[str, Any]]) -> None:
+    """Cues: dicts with char_start, char_end, time_start, time_end and optional speaker."""
+    conn.executemany(
+        "INSERT INTO cues (document_id, seq, char_start, char_end, time_start, time_end, speaker)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(document_id, i, c["char_start"], c["char_end"], c["time_start"], c["time_end"], c.get("speaker"))
+         for i, c in enumerate(cues)],
+    )
+
+
+def add_chunk(conn: sqlite3.Connection, document_id: int, seq: int, text: str, char_start: int, char_end: int,
+              token_estimate: int, *, time_start: float | None = None, time_end: float | None = None) -> int:
+    return insert(conn, "chunks", {
+        "document_id": document_id, "seq": seq, "text": text, "char_start": char_start, "char_end": char_end,
+        "token_estimate": token_estimate, "time_start": time_start, "time_end": time_end,
+    })
+
+
+def get_document(conn: sqlite3.Connection, document_id: int) -> dict[str, Any] | None:
+    return as_dict(conn.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone())
+
+
+def get_chunk(conn: sqlite3.Connection, chunk_id: int) -> dict[str, Any] | None:
+    return as_dict(conn.execute("SELECT * FROM chunks WHERE id = ?", (chunk_id,)).fetchone())
+
+
+def set_chunk_status(conn: sqlite3.Connection, chunk_id: int, status: str, error: str | None = None) -> None:
+    conn.execute("UPDATE chunks SET extract_status = ?, extract_error = ? WHERE id = ?", (status, error, chunk_id))

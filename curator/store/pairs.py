@@ -1,0 +1,108 @@
+"""QA pairs with their revision chain, and the reviews audit log.
+
+A pair is never deleted or overwritten: an edit adds a revision (same lineage id,
+parent pointing at the old row, old row `superseded`), and every change of status
+appends a review row with who, when, before and after. Callers wrap these calls in
+`transaction` so a pair and its audit row are written together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from typing import Any
+
+from curator.store.rows import as_dict, from_json, insert, now, to_json
+
+PAIR_STATES = ("pending", "accepted", "rejected", "superseded")
+ORIGINS = ("llm", "glossary", "exam", "import")
+_AUDITED = ("question", "answer", "evidence", "status", "status_reason")
+
+
+def new_lineage_id(origin: str, question: str, answer: str, anchor: str | int | None) -> str:
+    """A stable id for a pair and all its later revisions, from what made it (not from when)."""
+    key = "\x1f".join([origin, str(anchor or ""), question, answer])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def add_pair(conn: sqlite3.Connection, *, question: str, answer: str, origin: str, actor: str,
+             **fields: Any) -> int:
+    """Insert a new pair (first revision) and log its creation."""
+    if origin not in ORIGINS:
+        raise ValueError(f"unknown origin {origin!r}; expected one of {', '.join(ORIGINS)}")
+    anchor = fields.get("chunk_id") or fields.get("document_id") or fields.get("source_id")
+    fields.setdefault("lineage_id", new_lineage_id(origin, question, answer, anchor))
+    pair_id = insert(conn, "qa_pairs", {"question": question, "answer": answer, "origin": origin, **fields})
+    _log(conn, pair_id, "create", actor, None, _audit_view(get_pair(conn, pair_id)))
+    return pair_id
+
+
+def get_pair(conn: sqlite3.Connection, pair_id: int) -> dict[str, Any] | None:
+    return as_dict(conn.execute("SELECT * FROM qa_pairs WHERE id = ?", (pair_id,)).fetchone())
+
+
+def set_status(conn: sqlite3.Connection, pair_id: int, status: str, actor: str, *,
+               reason: str | None = None, action: str | None = None) -> None:
+    if status not in PAIR_STATES:
+        raise ValueError(f"unknown pair status {status!r}")
+    before = _require(conn, pair_id)
+    conn.execute("UPDATE qa_pairs SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?",
+                 (status, reason, now(), pair_id))
+    _log(conn, pair_id, action or _action_for(status), actor, _audit_view(before),
+         _audit_view(get_pair(conn, pair_id)), reason)
+
+
+def revise_pair(conn: sqlite3.Connection, pair_id: int, actor: str, *, reason: str | None = None,
+                action: str = "edit", **changes: Any) -> int:
+    """Save an edit as a new revision; the old row stays, marked superseded and linked from the new one."""
+    old = _require(conn, pair_id)
+    if old["status"] == "superseded":
+        raise ValueError(f"pair {pair_id} was already superseded; edit its latest revision")
+    keep = {k: v for k, v in old.items() if k not in ("id", "revision", "parent_id", "created_at", "updated_at")}
+    keep.update(changes)  # the new revision keeps the old status unless the change sets one
+    new_id = insert(conn, "qa_pairs", {**keep, "revision": old["revision"] + 1, "parent_id": pair_id})
+    conn.execute("UPDATE qa_pairs SET status = 'superseded', updated_at = ? WHERE id = ?", (now(), pair_id))
+    _log(conn, pair_id, action, actor, _audit_view(old), {"superseded_by": new_id, **_audit_view(keep)}, reason)
+    _log(conn, new_id, "create", actor, None, _audit_view(get_pair(conn, new_id)), reason)
+    return new_id
+
+
+def revision_chain(conn: sqlite3.Connection, pair_id: int) -> list[dict[str, Any]]:
+    """The pair's revisions, oldest first."""
+    lineage = _require(conn, pair_id)["lineage_id"]
+    rows = conn.execute("SELECT * FROM qa_pairs WHERE lineage_id = ? ORDER BY revision, id", (lineage,))
+    return [dict(r) for r in rows]
+
+
+def history(conn: sqlite3.Connection, pair_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT * FROM reviews WHERE pair_id = ? ORDER BY id", (pair_id,)).fetchall()
+    out = []
+    for r in rows:
+        d = dict(r)
+        d["before"], d["after"] = from_json(d["before"]), from_json(d["after"])
+        out.append(d)
+    return out
+
+
+def _require(conn: sqlite3.Connection, pair_id: int) -> dict[str, Any]:
+    pair = get_pair(conn, pair_id)
+    if pair is None:
+        raise KeyError(f"no pair with id {pair_id}")
+    return pair
+
+
+def _audit_view(pair: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if pair is None else {k: pair.get(k) for k in _AUDITED}
+
+
+def _action_for(status: str) -> str:
+    return {"accepted": "accept", "rejected": "reject", "pending": "reset", "superseded": "supersede"}[status]
+
+
+def _log(conn: sqlite3.Connection, pair_id: int, action: str, actor: str, before: Any, after: Any,
+         reason: str | None = None) -> None:
+    conn.execute(
+        "INSERT INTO reviews (pair_id, action, actor, before, after, reason) VALUES (?, ?, ?, ?, ?, ?)",
+        (pair_id, action, actor, to_json(before) if before is not None else None,
+         to_json(after) if after is not None else None, reason),
+    )
