@@ -1,0 +1,1 @@
+"""Ingestion: loaders per source kind, the crawler, and chunking with provenance."""
