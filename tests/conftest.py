@@ -38,3 +38,9 @@ def run_curator(*args: str, cwd: Path | None = None, env: dict[str, str] | None 
 @pytest.fixture
 def curator_cmd():
     return run_curator
+
+
+@pytest.fixture
+def sample_dir() -> Path:
+    """corpora/sample: the bilingual sample corpus written for the project."""
+    return SAMPLE

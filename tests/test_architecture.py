@@ -1,0 +1,58 @@
+"""House rules that keep the core headless: only curator/tui imports textual; trainer/ never imports the TUI."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+IMPORT_ALL = textwrap.dedent("""
+    import importlib, json, pkgutil, sys
+    package = importlib.import_module(sys.argv[1])
+    skip = sys.argv[2] if len(sys.argv) > 2 else None
+    names = []
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if skip and (info.name == skip or info.name.startswith(skip + ".")):
+            continue
+        if info.name.endswith("__main__"):
+            continue
+        importlib.import_module(info.name)
+        names.append(info.name)
+    print(json.dumps({"modules": names, "loaded": sorted(m for m in sys.modules if m.split(".")[0] == "textual"
+                                                          or m.startswith("curator.tui"))}))
+""")
+
+
+def _import_everything(package, skip=None):
+    args = [sys.executable, "-c", IMPORT_ALL, package] + ([skip] if skip else [])
+    result = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_core_never_imports_textual():
+    found = _import_everything("curator", skip="curator.tui")
+    assert "curator.cli" in found["modules"] and "curator.store.connection" in found["modules"]
+    assert found["loaded"] == [], f"textual or the TUI was imported by the core: {found['loaded']}"
+
+
+def test_trainer_never_imports_the_tui():
+    found = _import_everything("trainer")
+    assert found["loaded"] == []
+
+
+@pytest.mark.parametrize("folder", ["curator", "trainer"])
+def test_only_the_tui_names_textual_in_source(folder):
+    offenders = []
+    for path in (REPO / folder).rglob("*.py"):
+        if "tui" in path.relative_to(REPO).parts:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            stripped = line.strip()
+            if stripped.startswith(("import textual", "from textual")):
+                offenders.append(f"{path.relative_to(REPO)}: {stripped}")
+    assert offenders == []
