@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml | $(PY)
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	$(VENV)/bin/curator init $(DEMO)
+	$(VENV)/bin/curator -w $(DEMO) add corpora/sample
 	$(VENV)/bin/curator -w $(DEMO) status
 
 test: $(STAMP)

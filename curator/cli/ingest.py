@@ -2,12 +2,129 @@
 
 from __future__ import annotations
 
+import os
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from curator.cli.app import PASS_ARGS, app, not_built
+from curator.cli.app import JsonOpt, app, current_workspace, emit_json, err, out
+from curator.ingest.add import FileReport, add_paths, summarize, walk
+from curator.store.runs import stage_run
 
 
-@app.command(context_settings=PASS_ARGS)
-def add(ctx: typer.Context) -> None:
-    """Add files or folders: transcripts (.txt .srt .vtt), glossaries, exam banks, QA files, HTML, Markdown, PDF."""
-    not_built("add", "ingestion")
+class Kind(str, Enum):
+    transcript = "transcript"
+    glossary = "glossary"
+    exam = "exam"
+    qa = "qa"
+    document = "document"
+
+
+_STYLE = {"added": "green", "unchanged": "dim", "error": "red", "skipped": "yellow"}
+
+
+_ADD_HELP = (
+    "Add files or folders: transcripts (.srt .vtt .txt), glossaries and exam banks (.json .jsonl .csv), "
+    "QA files, documents (.md .txt .html .pdf).\n\n"
+    "Each file is added in one transaction, completely or not at all (with an error naming the file and "
+    "line); the other files go on. Glossary entries and exam items become pairs through the \\[formatters] "
+    "templates; QA files become pairs as they are. Adding the same file again adds nothing. "
+    "Exits 1 if a file could not be added."
+)
+
+
+@app.command(help=_ADD_HELP)
+def add(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (folders are read recursively).",
+                                                show_default=False)],
+    kind: Annotated[Kind | None, typer.Option(
+        "--kind", "-k", help="Read every file as this kind instead of detecting it from the extension and "
+        "fields.", case_sensitive=False, show_default=False)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    ws = current_workspace()
+    conn = ws.connect()
+    try:
+        kind_value = kind.value if kind else None
+        with stage_run(conn, "ingest", {"paths": [str(p) for p in paths], "kind": kind_value}) as counts:
+            if as_json:
+                reports = add_paths(conn, paths, kind=kind_value, config=ws.config, run_id=counts["run_id"])
+            else:
+                reports = _with_progress(conn, paths, kind_value, ws.config, counts["run_id"])
+            counts.update(summarize(reports))
+    finally:
+        conn.close()
+    if as_json:
+        emit_json({"run_id": counts["run_id"], "counts": summarize(reports), "files": [r.as_dict() for r in reports]})
+    else:
+        _render(reports)
+    if any(r.status == "error" for r in reports):
+        raise typer.Exit(1)
+
+
+def _with_progress(conn, paths: list[Path], kind: str | None, config: dict, run_id: int) -> list[FileReport]:
+    total = sum(1 for _ in walk(paths, list(config.get("ingest", {}).get("skip_in_folders", []))))
+    columns = (TextColumn("[bold]adding[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=err, transient=True, disable=total < 2) as progress:
+        task = progress.add_task("", total=total)
+
+        def advance(report: FileReport) -> None:
+            progress.update(task, advance=1, description=escape(os.path.basename(report.path)))
+
+        return add_paths(conn, paths, kind=kind, config=config, run_id=run_id, on_file=advance)
+
+
+def _render(reports: list[FileReport]) -> None:
+    base = _common_folder([r.path for r in reports])
+    table = Table(title=f"in {escape(base)}" if base else None, title_justify="left", show_edge=False,
+                  pad_edge=False)
+    for col, justify in (("file", "left"), ("status", "left"), ("kind", "left"), ("docs", "right"),
+                         ("chunks", "right"), ("pairs", "right"), ("detail", "left")):
+        table.add_column(col, justify=justify, overflow="fold")
+    for r in reports:
+        detail = []
+        if r.duplicates:
+            detail.append(f"{r.duplicates} already stored")
+        if r.problems:
+            detail.append(f"[yellow]{len(r.problems)} item(s) skipped[/]")
+        detail.extend(escape(n) for n in r.notes)
+        if r.status in ("error", "skipped") and r.error:
+            detail.append(escape(r.error.removeprefix(r.path + ": ")))
+        style = _STYLE[r.status]
+        table.add_row(escape(_short(r.path, base)), f"[{style}]{r.status}[/]", r.kind or "-",
+                      str(r.documents) if r.status == "added" else "", str(r.chunks) if r.status == "added" else "",
+                      str(r.pairs) if r.status == "added" else "", "; ".join(detail))
+    out.print(table)
+    for r in reports:
+        for p in r.problems:
+            out.print(f"[yellow]item[/] {escape(_short(p['location'], base))}: {escape(p['message'])}")
+    c = summarize(reports)
+    out.print(f"[bold]{c['added']} added[/], {c['unchanged']} unchanged, "
+              f"{'[red]' if c['error'] else ''}{c['error']} failed{'[/]' if c['error'] else ''}, "
+              f"{c['skipped']} skipped: {c['documents']:,} documents, {c['chunks']:,} chunks, {c['pairs']:,} pairs"
+              + (f", {c['problems']} item(s) skipped" if c["problems"] else ""))
+
+
+def _common_folder(paths: list[str]) -> str:
+    try:
+        common = os.path.commonpath(paths)
+    except ValueError:
+        return ""
+    return common if len(paths) > 1 or not os.path.isfile(common) else os.path.dirname(common)
+
+
+def _short(path: str, base: str = "") -> str:
+    """A path as the user reads it best: under the common folder of this run, or relative to here."""
+    if base and path.startswith(base + os.sep):
+        return path[len(base) + 1:]
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("../..") else path

@@ -1,0 +1,213 @@
+"""`curator add`: files and folders into the store, one transaction per file.
+
+A file is added completely (its source, documents, cues, chunks, pairs and the
+items it had to skip) or not at all. The same bytes at the same path are
+recognised and add nothing; an edited file adds only the records whose text
+is new, and a record whose exact text is already stored (same kind) gets a
+second location instead of a second copy. A file that cannot be read is kept
+as a source with status 'error' and an entry in the errors table, so
+`curator status` shows it, and the other files go on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curator.ingest.chunking import STRUCTURED_KINDS, chunk_document
+from curator.ingest.errors import IngestError
+from curator.ingest.loaders import SUPPORTED, load_file
+from curator.ingest.records import LoadResult
+from curator.ingest.textfile import read_bytes
+from curator.store import transaction
+from curator.store.catalog import (
+    add_cues,
+    add_document,
+    add_location,
+    add_source,
+    find_file_source,
+    text_hash,
+)
+from curator.store.pairs import add_pair
+from curator.store.rows import insert, to_json
+from curator.store.runs import record_error
+
+ACTOR = "machine:ingest"
+STAGE = "ingest"
+
+
+@dataclass
+class FileReport:
+    path: str
+    status: str  # added | unchanged | error | skipped
+    kind: str | None = None
+    format: str | None = None
+    source_id: int | None = None
+    documents: int = 0
+    duplicates: int = 0  # records whose text was already stored: linked, not copied
+    chunks: int = 0
+    pairs: int = 0
+    problems: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def walk(paths: list[Path], skip_names: list[str]) -> Iterator[tuple[Path, str | None]]:
+    """(file, reason to skip or None) for every file named or found under a named folder, in a stable order.
+
+    Hidden files and folders are left out silently; in folders, files of an
+    unsupported type and files matching `skip_names` (README, LICENSE: they
+    describe the folder) are yielded with the reason they are skipped. A file
+    named explicitly is always tried.
+    """
+    for p in paths:
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if f.startswith("."):
+                        continue
+                    full = Path(root) / f
+                    if Path(f).suffix.lower() not in SUPPORTED:
+                        yield full, "unsupported file type"
+                    elif any(fnmatch.fnmatch(f, pat) for pat in skip_names):
+                        yield full, "describes the folder ([ingest].skip_in_folders); name the file to add it"
+                    else:
+                        yield full, None
+        elif p.exists():
+            yield p, None
+        else:
+            yield p, "does not exist"
+
+
+def add_file(conn: sqlite3.Connection, path: Path, *, kind: str | None, config: dict[str, Any],
+             run_id: int | None = None) -> FileReport:
+    """Add one file; never raises for bad input: the report says what happened."""
+    path = path.resolve()
+    uri = str(path)
+    cap = int(config.get("ingest", {}).get("max_file_mb", 200) * 2**20)
+    content_hash = None
+    try:
+        data = read_bytes(path, cap)
+        content_hash = hashlib.sha256(data).hexdigest()
+        known = find_file_source(conn, uri, content_hash)
+        if known and known["status"] == "ok":
+            return FileReport(uri, "unchanged", known["doc_kind"], source_id=known["id"])
+        result = load_file(path, data, kind, config)
+        return _store(conn, uri, content_hash, len(data), result, known, config, run_id)
+    except IngestError as exc:
+        message = exc.reason
+        location = exc.location or uri
+    except Exception as exc:  # noqa: BLE001  a loader bug must not stop the other files; the message says so
+        message = f"unexpected error while reading the file ({type(exc).__name__}: {exc}); please report it"
+        location = uri
+    source_id = _failed_source(conn, uri, content_hash, kind, f"{location}: {message}")
+    record_error(conn, STAGE, location, message, run_id)
+    return FileReport(uri, "error", kind, source_id=source_id, error=f"{location}: {message}")
+
+
+def _store(conn: sqlite3.Connection, uri: str, content_hash: str, size: int, result: LoadResult,
+           known: dict[str, Any] | None, config: dict[str, Any], run_id: int | None) -> FileReport:
+    report = FileReport(uri, "added", result.doc_kind, result.format, notes=list(result.notes),
+                        problems=[{"location": p.location, "message": p.message} for p in result.problems])
+    if not result.documents:
+        raise IngestError("nothing in the file could be used" + (
+            f" ({len(result.problems)} item(s) skipped, e.g. {result.problems[0].message})" if result.problems
+            else ""), uri)
+    meta = {**result.meta, "format": result.format, "size": size, "notes": result.notes,
+            "skipped_items": report.problems}
+    with transaction(conn):
+        if known:
+            source_id = known["id"]
+            conn.execute("UPDATE sources SET status = 'ok', error = NULL, doc_kind = ?, meta = ? WHERE id = ?",
+                         (result.doc_kind, to_json(meta), source_id))
+        else:
+            source_id = add_source(conn, "file", uri, content_hash=content_hash, doc_kind=result.doc_kind,
+                                   meta=meta)
+        report.source_id = source_id
+        for doc in result.documents:
+            twin = _same_document(conn, doc.kind, text_hash(doc.content))
+            if twin is not None:
+                add_location(conn, twin, doc.uri)
+                report.duplicates += 1
+                continue
+            doc_id = add_document(conn, source_id, doc.uri, doc.kind, doc.content, title=doc.title,
+                                  language=doc.language, meta=doc.meta)
+            if doc.cues:
+                add_cues(conn, doc_id, doc.cues)
+            report.documents += 1
+            report.chunks += chunk_document(conn, doc_id, config)
+            chunk_id = _only_chunk(conn, doc_id) if doc.kind in STRUCTURED_KINDS else None
+            for d in doc.pairs:
+                add_pair(conn, question=d.question, answer=d.answer, origin=d.origin, actor=ACTOR,
+                         template=d.template, language=d.language, source_id=source_id, document_id=doc_id,
+                         chunk_id=chunk_id, meta=d.meta)
+                report.pairs += 1
+        for p in result.problems:
+            insert(conn, "errors", {"run_id": run_id, "stage": STAGE, "location": p.location,
+                                    "message": p.message})
+    if report.documents == 0:
+        report.status = "unchanged"
+    return report
+
+
+def _same_document(conn: sqlite3.Connection, kind: str, content_hash: str) -> int | None:
+    row = conn.execute("SELECT id FROM documents WHERE content_hash = ? AND kind = ? ORDER BY id LIMIT 1",
+                       (content_hash, kind)).fetchone()
+    return row[0] if row else None
+
+
+def _only_chunk(conn: sqlite3.Connection, document_id: int) -> int | None:
+    row = conn.execute("SELECT id FROM chunks WHERE document_id = ? ORDER BY seq LIMIT 1", (document_id,)).fetchone()
+    return row[0] if row else None
+
+
+def _failed_source(conn: sqlite3.Connection, uri: str, content_hash: str | None, kind: str | None,
+                   error: str) -> int:
+    """One error source per file version: trying a bad file again updates it instead of piling up rows."""
+    with transaction(conn):
+        row = conn.execute("SELECT id, status FROM sources WHERE kind = 'file' AND uri = ? AND content_hash IS ?",
+                           (uri, content_hash)).fetchone()
+        if row:
+            conn.execute("UPDATE sources SET status = 'error', error = ? WHERE id = ?", (error, row["id"]))
+            return row["id"]
+        return add_source(conn, "file", uri, content_hash=content_hash, doc_kind=kind, status="error", error=error)
+
+
+def add_paths(conn: sqlite3.Connection, paths: list[Path], *, kind: str | None, config: dict[str, Any],
+              run_id: int | None = None, on_file: Callable[[FileReport], None] | None = None) -> list[FileReport]:
+    """Add every file under `paths`; `on_file` sees each report as soon as the file is done."""
+    skip_names = list(config.get("ingest", {}).get("skip_in_folders", []))
+    reports = []
+    for path, skip in walk(paths, skip_names):
+        if skip == "does not exist":
+            report = FileReport(str(path), "error", kind, error=f"{path}: does not exist")
+            record_error(conn, STAGE, str(path), "does not exist", run_id)
+        elif skip:
+            report = FileReport(str(path.resolve()), "skipped", error=skip)
+        else:
+            report = add_file(conn, path, kind=kind, config=config, run_id=run_id)
+        reports.append(report)
+        if on_file:
+            on_file(report)
+    return reports
+
+
+def summarize(reports: list[FileReport]) -> dict[str, int]:
+    counts = {"files": len(reports), "added": 0, "unchanged": 0, "error": 0, "skipped": 0, "documents": 0,
+              "duplicates": 0, "chunks": 0, "pairs": 0, "problems": 0}
+    for r in reports:
+        counts[r.status] += 1
+        for key in ("documents", "duplicates", "chunks", "pairs"):
+            counts[key] += getattr(r, key)
+        counts["problems"] += len(r.problems)
+    return counts

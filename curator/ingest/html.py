@@ -1,0 +1,58 @@
+"""HTML to markdown: the page's main content (headings, paragraphs, lists, tables), boilerplate dropped.
+
+Used by `curator add` for local .html files and by the crawler's extraction
+workers, so both produce the same text for the same page. Metadata extraction
+(dates, authors) is left off on purpose: it costs about as much as the content
+extraction itself and nothing downstream reads it; the title comes from the
+first heading of the extracted text, else the page's <title>.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass
+
+import trafilatura
+
+from curator.errors import CuratorError
+
+_TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+_MAX_TITLE = 300
+
+
+class NoMainContent(CuratorError):
+    """The page holds nothing but navigation, scripts or boilerplate: there is no text to keep."""
+
+
+@dataclass(frozen=True)
+class HtmlText:
+    title: str | None
+    markdown: str
+
+
+def html_to_markdown(html: str, url: str | None = None) -> HtmlText:
+    """The main content of `html` as markdown, or NoMainContent naming `url` when nothing is left."""
+    where = url or "the HTML document"
+    markdown = None
+    if html and html.strip():
+        markdown = trafilatura.extract(html, url=url, output_format="markdown", include_tables=True,
+                                       include_formatting=True, include_comments=False, with_metadata=False)
+    markdown = (markdown or "").strip()
+    if not markdown:
+        raise NoMainContent(f"{where}: no main content found (the page holds only navigation, scripts or "
+                            "boilerplate, or is empty)")
+    return HtmlText(title=_title(markdown, html), markdown=markdown)
+
+
+def _title(markdown: str, html: str) -> str | None:
+    first = markdown.lstrip().split("\n", 1)[0]
+    heading = _HEADING.match(first)
+    if heading:
+        return heading.group(1)[:_MAX_TITLE]
+    tag = _TITLE_TAG.search(html[:65536])
+    if tag:
+        text = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", tag.group(1))).split())
+        return text[:_MAX_TITLE] or None
+    return None
