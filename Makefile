@@ -17,8 +17,8 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
-	$(PIP) install -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
-	$(PY) -c "import curator, torch, transformers, textual" && touch $@
+	$(PIP) install -e '.[dev,local]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import curator, torch, transformers, textual, llama_cpp" && touch $@
 
 demo: $(STAMP)
 	rm -rf $(DEMO)
