@@ -1,0 +1,168 @@
+"""`curator bench crawl`: crawl a generated 2,000-page site on 127.0.0.1 and compare with one-process extraction.
+
+What is measured, all in one run on the same pages:
+- pages_per_s: pages stored per second of the whole crawl (pool start-up,
+  robots.txt, sitemap, fetching, extraction, chunking, SQLite writes);
+- extract_pages_per_cpu_s: pages per CPU second the extraction workers spent;
+- single_process_pages_per_s: plain HTML-to-markdown (trafilatura) over an
+  evenly spread sample of the same pages, one after another in this process;
+- peak_rss_mb: the largest sum of resident memory of this process and the
+  crawl's extraction processes, sampled every 0.1 s (the benchmark's web
+  server runs in its own process and is left out: it is not the crawler).
+Politeness is off for this loopback site: no delay and 16 requests in flight.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from curator.bench.crawl_site import start_server, write_site
+from curator.ingest.crawler import CrawlSettings, run_crawl
+from curator.ingest.crawler.progress import CrawlCounts
+from curator.ingest.html import html_to_markdown
+from curator.workspace import init_workspace
+
+
+def run_crawl_bench(pages: int = 2000, baseline_pages: int = 400, workers: int = 0) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="curator-bench-crawl-") as tmp:
+        root = Path(tmp) / "site"
+        files = write_site(root, pages)
+        site_bytes = sum(f.stat().st_size for f in files)
+        server, port = start_server(root)
+        try:
+            ws = init_workspace(Path(tmp) / "ws")
+            settings = CrawlSettings.from_config(
+                ws.config, delay_s=0.0, per_host_concurrency=16, concurrency=16, allow_private=True,
+                max_pages=pages + 100, max_depth=1000, extract_workers=workers)
+            sampler = RssSampler(exclude={server.pid})
+            counts = CrawlCounts()
+            conn = ws.connect()
+            load_before = os.getloadavg()[0]
+            sampler.start()
+            started = time.perf_counter()
+            try:
+                run_crawl(conn, ws.config, [f"http://127.0.0.1:{port}/"], settings, counts=counts)
+            finally:
+                seconds = time.perf_counter() - started
+                sampler.stop()
+                conn.close()
+        finally:
+            server.kill()
+            server.join(10)
+        baseline, baseline_cpu = single_process_rate(files, baseline_pages)
+    return {
+        "pages": counts.fetched,
+        "seconds": round(seconds, 2),
+        "pages_per_s": round(counts.fetched / seconds, 2),
+        "extract_pages_per_cpu_s": round(counts.fetched / counts.extract_cpu_s, 2) if counts.extract_cpu_s else None,
+        "single_process_pages_per_s": round(baseline, 2),
+        "speedup_vs_single_process": round(counts.fetched / seconds / baseline, 2),
+        "peak_rss_mb": round(sampler.peak / 2**20, 1),
+        "errors": counts.errors,
+        "skipped_by_robots": counts.skipped_robots,
+        "site_mb": round(site_bytes / 2**20, 1),
+        "workers": settings.workers,
+        "cpus": os.cpu_count(),
+        # How much of the machine the crawl's processes got: well below 1 while the load average is high
+        # means other work shared the cores and the wall-clock rates above are low for that reason.
+        "crawl_cpu_share": round(sampler.cpu_seconds / (seconds * (os.cpu_count() or 1)), 2),
+        "load_average_before": round(load_before, 2),
+        # The same comparison in CPU time, which other work on the machine disturbs much less: pages per CPU
+        # second of all the crawl's processes together, and of the single-process baseline.
+        "crawl_pages_per_cpu_s": round(counts.fetched / sampler.cpu_seconds, 2),
+        "single_process_pages_per_cpu_s": round(baseline_cpu, 2),
+    }
+
+
+def single_process_rate(files: list[Path], sample: int) -> tuple[float, float]:
+    """Pages per second and per CPU second of html_to_markdown over `sample` pages spread over the site."""
+    step = max(1, len(files) // sample)
+    chosen = files[::step][:sample]
+    pages = [(f.read_bytes().decode("utf-8"), f.as_uri()) for f in chosen]
+    started, cpu = time.perf_counter(), time.process_time()
+    for page, url in pages:
+        html_to_markdown(page, url)
+    return len(pages) / (time.perf_counter() - started), len(pages) / (time.process_time() - cpu)
+
+
+class RssSampler:
+    """Peak summed resident memory of this process and its descendants (minus `exclude`), and their CPU time.
+
+    CPU time is read from /proc as the processes run (the extraction workers are
+    gone by the time the crawl returns); this process's own CPU is counted from
+    when the sampler starts.
+    """
+
+    def __init__(self, exclude: set[int], interval: float = 0.1) -> None:
+        self.exclude, self.interval = exclude, interval
+        self.peak = 0
+        self._ticks: dict[int, int] = {}
+        self._own_cpu = time.process_time()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.sample())
+        self._own_cpu = time.process_time() - self._own_cpu
+
+    @property
+    def cpu_seconds(self) -> float:
+        return self._own_cpu + sum(self._ticks.values()) / os.sysconf("SC_CLK_TCK")
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, self.sample())
+
+    def sample(self) -> int:
+        pids = [p for p in _descendants(os.getpid()) if p not in self.exclude]
+        for pid in pids:
+            self._ticks[pid] = max(self._ticks.get(pid, 0), _cpu_ticks(pid))
+        return sum(_rss(p) for p in [os.getpid(), *pids])
+
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return 0
+    return 0

@@ -1,0 +1,156 @@
+"""A deterministic static web site for `curator bench crawl`, and a small fast server for it on 127.0.0.1.
+
+Pages look like documentation or news pages: a head with styles and scripts,
+navigation, a sidebar of related links, an article of 10-60 KB of English and
+Korean prose with headings, lists and a table, and a footer. Every page links
+to the next one (so all are reachable) and to a dozen others; robots.txt keeps
+crawlers out of /private/ and names the sitemap, which lists every page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import multiprocessing
+import random
+from pathlib import Path
+
+_EN = (
+    "shipment", "exporter", "importer", "customs", "clearance", "invoice", "letter", "credit",
+    "bank", "freight", "carrier", "vessel", "container", "port", "terminal", "tariff", "duty",
+    "origin", "certificate", "insurance", "incoterms", "seller", "buyer", "delivery", "risk",
+    "transfer", "cost", "warehouse", "inventory", "supplier", "demand", "forecast", "lead", "time",
+    "order", "quantity", "logistics", "route", "inspection", "payment", "document", "contract",
+    "clause", "dispute", "arbitration", "quality", "sample", "packing", "list", "bill", "lading",
+    "consignee", "notify", "party", "declaration", "classification", "code", "rate", "quota",
+    "license", "regulation", "compliance", "audit",
+)
+_KO = (
+    "수출", "수입", "통관", "송장", "신용장", "은행", "운임", "운송인", "선박", "컨테이너", "항만", "터미널", "관세", "원산지", "증명서",
+    "보험", "인코텀즈", "매도인", "매수인", "인도", "위험", "이전", "비용", "창고", "재고", "공급자", "수요", "예측", "리드타임", "주문",
+    "수량", "물류", "경로", "검사", "결제", "서류", "계약", "조항", "분쟁", "중재", "품질", "견본", "포장명세서", "선하증권", "수하인",
+    "통지처", "신고", "분류", "세율", "할당", "허가", "규정", "준수", "감사",
+)
+_KO_ENDINGS = ("이다.", "한다.", "된다.", "있다.", "필요하다.", "중요하다.")
+
+
+def _sentence(rng: random.Random) -> str:
+    if rng.random() < 0.4:
+        words = [rng.choice(_KO) for _ in range(rng.randint(5, 12))]
+        return " ".join(words) + rng.choice(_KO_ENDINGS)
+    words = [rng.choice(_EN) for _ in range(rng.randint(8, 22))]
+    words[0] = words[0].capitalize()
+    return " ".join(words) + "."
+
+
+def page_path(n: int) -> str:
+    return "/" if n == 0 else f"/docs/{n // 100:02d}/page-{n}.html"
+
+
+def _links(rng: random.Random, n: int, pages: int, count: int) -> str:
+    picks = [n + 1] if n + 1 < pages else []
+    picks += [rng.randrange(pages) for _ in range(count)]
+    return "".join(f'<li><a href="{page_path(p)}">{html.escape(_sentence(rng)[:40])}</a></li>' for p in picks)
+
+
+def build_page(n: int, pages: int, sentences: list[str]) -> str:
+    rng = random.Random(n * 7919 + 17)
+    target = rng.randint(10_000, 60_000)
+    head = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Trade guide {n}</title>"
+            "<style>body{font-family:sans-serif}nav a{margin:0 4px}.side{float:right;width:20%}</style>"
+            "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}</script>"
+            "</head><body><header><nav><ul>" + _links(rng, n, pages, 12) + "</ul></nav></header>")
+    side = "<aside class='side'><h3>Related</h3><ul>" + _links(rng, n, pages, 10) + "</ul></aside>"
+    body = [f"<main><article><h1>Trade guide {n}: {html.escape(rng.choice(sentences)[:60])}</h1>"]
+    size = len(head) + len(side)
+    section = 0
+    while size < target:
+        if rng.random() < 0.15:
+            section += 1
+            body.append(f"<h2>Section {section}</h2>")
+        para = " ".join(rng.choice(sentences) for _ in range(rng.randint(3, 8)))
+        body.append(f"<p>{html.escape(para)}</p>")
+        if rng.random() < 0.08:
+            body.append("<ul>" + "".join(f"<li>{html.escape(rng.choice(sentences))}</li>" for _ in range(4)) + "</ul>")
+        if rng.random() < 0.04:
+            rows = "".join(f"<tr><td>{rng.choice(_EN)}</td><td>{rng.randint(1, 999)}</td></tr>" for _ in range(5))
+            body.append(f"<table><tr><th>item</th><th>value</th></tr>{rows}</table>")
+        size += len(body[-1])
+    body.append("</article></main>")
+    private = f"<a href='/private/{n}.html'>internal</a>" if n % 50 == 0 else ""
+    foot = f"<footer><p>Copyright 2026 Example Trade Academy. All rights reserved.</p>{private}</footer></body></html>"
+    return head + side + "".join(body) + foot
+
+
+PLACEHOLDER = "http://bench-site.invalid"  # the server writes its real address here when it starts
+
+
+def write_site(root: Path, pages: int, seed: int = 20260101) -> list[Path]:
+    """Write the site under `root`; returns the page files in page order."""
+    rng = random.Random(seed)
+    sentences = [_sentence(rng) for _ in range(4000)]
+    files = []
+    for n in range(pages):
+        path = root / ("index.html" if n == 0 else page_path(n).lstrip("/"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(build_page(n, pages, sentences), encoding="utf-8")
+        files.append(path)
+    (root / "robots.txt").write_text(f"User-agent: *\nDisallow: /private/\nSitemap: {PLACEHOLDER}/sitemap.xml\n",
+                                     encoding="utf-8")
+    locs = "".join(f"<url><loc>{PLACEHOLDER}{page_path(n)}</loc></url>" for n in range(pages))
+    (root / "sitemap.xml").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}'
+        "</urlset>", encoding="utf-8")
+    return files
+
+
+_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml", ".txt": "text/plain; charset=utf-8"}
+
+
+async def _serve(root: Path, port_out: multiprocessing.connection.Connection) -> None:
+    files: dict[str, tuple[bytes, str]] = {}
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                target = head.split(b" ", 2)[1].decode("latin-1")
+                body, ctype = files.get(target, (b"not found", "text/plain"))
+                status = "200 OK" if target in files else "404 Not Found"
+                writer.write(f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+                             "Connection: keep-alive\r\n\r\n".encode("latin-1") + body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, IndexError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    base = f"http://127.0.0.1:{port}".encode("ascii")
+    for path in root.rglob("*"):
+        if path.is_file():
+            rel = "/" + path.relative_to(root).as_posix()
+            data = path.read_bytes()
+            if path.suffix != ".html":
+                data = data.replace(PLACEHOLDER.encode("ascii"), base)
+            files["/" if rel == "/index.html" else rel] = (data, _TYPES.get(path.suffix, "text/plain"))
+    port_out.send(port)
+    async with server:
+        await server.serve_forever()
+
+
+def _server_main(root: str, port_out: multiprocessing.connection.Connection) -> None:
+    asyncio.run(_serve(Path(root), port_out))
+
+
+def start_server(root: Path) -> tuple[multiprocessing.Process, int]:
+    """Serve `root` from a child process; returns the process and its port."""
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_server_main, args=(str(root), send), daemon=True, name="bench-site")
+    proc.start()
+    if not receive.poll(60):
+        proc.kill()
+        raise RuntimeError("the benchmark's web server did not start")
+    return proc, receive.recv()
