@@ -73,6 +73,10 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
     else:
         console.print("[green]No errors recorded.[/]")
 
+    if report.get("llm_usage"):
+        from curator.extract.usage import render_usage
+        render_usage(console, report["llm_usage"])
+
     integrity = report.get("integrity")
     if integrity is not None:
         if integrity["ok"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from curator import __version__
+from curator.extract.usage import usage_report
 from curator.store import current_version, integrity_problems, latest_version
 from curator.store.runs import mark_interrupted_runs
 from curator.store.summary import workspace_summary
@@ -24,6 +25,7 @@ def workspace_status(ws: Workspace, *, check: bool = False) -> dict[str, Any]:
             "moderation": "on (OpenAI moderation endpoint)" if ws.config["llm"]["backend"] == "openai"
             else "off (needs an OpenAI endpoint)",
             **workspace_summary(conn),
+            "llm_usage": usage_report(conn, ws.config["llm"]),
         }
         if check:
             problems = integrity_problems(conn)

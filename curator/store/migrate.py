@@ -46,23 +46,33 @@ def current_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
+def applied_numbers(conn: sqlite3.Connection) -> set[int]:
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+    return {r[0] for r in conn.execute("SELECT number FROM schema_migrations")} if exists else set()
+
+
 def apply_migrations(conn: sqlite3.Connection, path: Path | str = "database") -> list[int]:
-    """Apply the migrations the database lacks, each in its own transaction. Returns their numbers."""
+    """Apply the migrations the database lacks, each in its own transaction. Returns their numbers.
+
+    "Lacks" means not recorded in schema_migrations, so a migration that lands with a
+    lower number than one already applied (work merged from parallel branches) still runs.
+    """
     migrations = known_migrations()
-    have = current_version(conn)
     latest = migrations[-1].number if migrations else 0
-    if have > latest:
+    if current_version(conn) > latest:
         raise SchemaTooNew(
-            f"{path} was written by a newer curator (schema {have}; this curator knows up to "
+            f"{path} was written by a newer curator (schema {current_version(conn)}; this curator knows up to "
             f"{latest}). Upgrade curator to open it; nothing was changed."
         )
     applied = []
-    for mig in (m for m in migrations if m.number > have):
+    for mig in migrations:
+        if mig.number in applied_numbers(conn):
+            continue
         # executescript would commit on its own; run the statements inside our own transaction
         # so a crash mid-migration leaves the previous schema intact.
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if current_version(conn) >= mig.number:  # another process migrated while we waited
+            if mig.number in applied_numbers(conn):  # another process migrated while we waited
                 conn.execute("ROLLBACK")
                 continue
             for statement in _split_sql(mig.sql):
@@ -72,7 +82,7 @@ def apply_migrations(conn: sqlite3.Connection, path: Path | str = "database") ->
                 " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
             )
             conn.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)", (mig.number, mig.name))
-            conn.execute(f"PRAGMA user_version = {mig.number}")
+            conn.execute(f"PRAGMA user_version = {max(current_version(conn), mig.number)}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -67,3 +67,17 @@ def test_split_keeps_trigger_bodies_whole():
     statements = migrate._split_sql(sql)
     assert len(statements) == 2
     assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+
+
+def test_a_migration_numbered_below_the_applied_ones_still_runs(tmp_path, monkeypatch):
+    path = tmp_path / "w.db"
+    real = migrate.known_migrations()
+    late = migrate.Migration(real[-1].number + 10, "late_high", "CREATE TABLE high_one (x INTEGER);")
+    monkeypatch.setattr(migrate, "known_migrations", lambda: [*real, late])
+    connect(path).close()
+    early = migrate.Migration(real[-1].number + 5, "merged_later", "CREATE TABLE merged_later (x INTEGER);")
+    monkeypatch.setattr(migrate, "known_migrations", lambda: [*real, early, late])
+    conn = connect(path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"high_one", "merged_later"} <= names
+    assert current_version(conn) == late.number
