@@ -15,13 +15,20 @@ IMPORT_ALL = textwrap.dedent("""
     package = importlib.import_module(sys.argv[1])
     skip = sys.argv[2] if len(sys.argv) > 2 else None
     names = []
-    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        if skip and (info.name == skip or info.name.startswith(skip + ".")):
-            continue
-        if info.name.endswith("__main__"):
-            continue
-        importlib.import_module(info.name)
-        names.append(info.name)
+
+    def walk(path, prefix):
+        # pkgutil.walk_packages imports every package it meets, the skipped one too: walk by hand
+        for info in pkgutil.iter_modules(path, prefix):
+            if skip and (info.name == skip or info.name.startswith(skip + ".")):
+                continue
+            if info.name.endswith("__main__"):
+                continue
+            module = importlib.import_module(info.name)
+            names.append(info.name)
+            if info.ispkg:
+                walk(module.__path__, info.name + ".")
+
+    walk(package.__path__, package.__name__ + ".")
     print(json.dumps({"modules": names, "loaded": sorted(m for m in sys.modules if m.split(".")[0] == "textual"
                                                           or m.startswith("curator.tui"))}))
 """)

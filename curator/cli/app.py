@@ -11,16 +11,17 @@ import typer
 from rich.console import Console
 
 from curator import __version__
-from curator.errors import StageNotBuilt
-from curator.workspace import Workspace, open_workspace
+from curator.errors import StageNotBuilt, WorkspaceNotFound
+from curator.workspace import Workspace, find_root, open_workspace
 
 out = Console()
 err = Console(stderr=True)
 
 app = typer.Typer(
     name="curator",
-    help="Build reviewed, versioned fine-tuning datasets: ingest, extract, filter, review, version, train, eval.",
-    no_args_is_help=True,
+    help="Build reviewed, versioned fine-tuning datasets: ingest, extract, filter, review, version, train, eval. "
+    "With no command, opens the review app on the workspace (or shows this help outside one).",
+    no_args_is_help=False,
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
@@ -48,8 +49,9 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _main(
+    ctx: typer.Context,
     workspace: Annotated[Path | None, typer.Option(
         "--workspace", "-w", help="Workspace folder (default: $CURATOR_WORKSPACE, else the nearest folder "
         "upward holding curator.toml).", show_default=False)] = None,
@@ -57,6 +59,14 @@ def _main(
                                           help="Print curator's version and exit.")] = False,
 ) -> None:
     _state["workspace"] = workspace
+    if ctx.invoked_subcommand is None:
+        try:
+            find_root(workspace)
+        except WorkspaceNotFound:
+            out.print(ctx.get_help())
+            raise typer.Exit(0)
+        from curator.cli.review import open_app
+        open_app()
 
 
 def current_workspace() -> Workspace:

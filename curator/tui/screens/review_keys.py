@@ -1,0 +1,139 @@
+"""The actions behind the review keys (accept, reject, edit, undo, select, bulk, search, filter, ...).
+
+A mixin of `ReviewScreen`: every action draws its effect at once and queues its write
+(`_write`), whose result comes back to the screen as a `Written` message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from textual.widgets import Input
+
+from curator.store import review_actions as actions
+from curator.store import review_queries as queries
+from curator.store.review_queries import ReviewFilter
+from curator.tui.screens.review_messages import Loaded
+from curator.tui.widgets.dialogs import ConfirmDialog, EditDialog, ReasonPicker
+from curator.tui.workers import start_work
+
+
+class ReviewKeyActions:
+    def action_cursor(self, delta: int) -> None:
+        self.pairs.move_by(delta)
+
+    def action_page(self, direction: int) -> None:
+        self.pairs.move_by(direction * max(1, self.pairs.size.height - 1))
+
+    def action_jump(self, where: str) -> None:
+        self.pairs.move_to(0 if where == "first" else len(self.pairs.ids) - 1)
+
+    def _decide(self, status: str, reason: str | None = None) -> None:
+        pair_id = self.pairs.current_id
+        if pair_id is None:
+            return
+        self.pairs.update_row(pair_id, status=status)
+        self._write("decide", (pair_id, status), actions.decide, pair_id, status, self.ctx.actor, reason=reason)
+        self.pairs.move_by(1)
+
+    def action_accept(self) -> None:
+        self._decide("accepted")
+
+    def action_reject(self) -> None:
+        if self.pairs.current_id is None:
+            return
+        self.app.push_screen(ReasonPicker(self.ctx.reject_reasons),
+                             lambda reason: self._decide("rejected", reason) if reason else None)
+
+    def action_edit(self) -> None:
+        detail = self._detail
+        if detail is None or detail["pair"]["id"] != self.pairs.current_id:
+            self.notify("The pair is still loading; try again in a moment.", severity="warning")
+            return
+        pair = detail["pair"]
+
+        def save(result: dict[str, str] | None) -> None:
+            if result:
+                self._write("edit", pair["id"], actions.save_edit, pair["id"], self.ctx.actor, **result)
+        self.app.push_screen(EditDialog(pair["id"], pair["question"], pair["answer"]), save)
+
+    def action_undo(self) -> None:
+        self._write("undo", None, actions.undo_last, self.ctx.actor)
+
+    def action_select(self) -> None:
+        self.pairs.toggle_selection()
+        self.pairs.move_by(1)
+        self._draw_bar()
+
+    def action_bulk(self, status: str) -> None:
+        pairs = self.pairs
+        ids = np.array(sorted(pairs.selection), dtype=np.int64) if pairs.selection else pairs.ids.copy()
+        if not len(ids):
+            return
+        scope = f"the {len(ids):,} selected pairs" if pairs.selection else \
+            f"all {len(ids):,} pairs of the filter {self.filter.describe()}"
+        verb = "Accept" if status == "accepted" else "Reject"
+
+        def run(reason: str | None) -> None:
+            self._write("bulk", status, actions.bulk_decide, ids, status, self.ctx.actor, reason=reason,
+                        filter_text=self.filter.describe())
+
+        def confirmed(yes: bool) -> None:
+            if not yes:
+                return
+            if status == "rejected":
+                self.app.push_screen(ReasonPicker(self.ctx.reject_reasons, title=f"Reject {len(ids):,}: why?"),
+                                     lambda reason: run(reason) if reason else None)
+            else:
+                run(None)
+        self.app.push_screen(ConfirmDialog(f"{verb} {len(ids):,} pairs?", f"{verb} {scope}? Pairs already "
+                                           f"{status} stay as they are. One undo (u) reverts it."), confirmed)
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.value = self.filter.text
+        box.display = True
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            event.input.display = False
+            self.pairs.focus()
+            self.apply_filter(self.filter.but(text=event.value.strip()))
+
+    def on_key(self, event: Any) -> None:
+        box = self.query_one("#search", Input)
+        if event.key == "escape" and box.display:
+            box.display = False
+            self.pairs.focus()
+            event.stop()
+
+    def action_filter(self) -> None:
+        store = self.ctx.store
+        start_work(self, lambda: self.post_message(Loaded("choices", None, queries.filter_choices(store.conn()))),
+                   description="reading the filter choices", group="choices", exclusive=True)
+
+    def action_status_filter(self, status: str) -> None:
+        self.apply_filter(self.filter.but(status=status))
+
+    def action_clear_filter(self) -> None:
+        self.apply_filter(ReviewFilter())
+
+    def action_cluster(self) -> None:
+        from curator.tui.screens.review_extra import open_cluster
+        open_cluster(self)
+
+    def action_regenerate(self) -> None:
+        from curator.tui.screens.review_extra import regenerate
+        regenerate(self)
+
+    def action_explain(self) -> None:
+        from curator.tui.screens.review_extra import explain
+        explain(self)
+
+    def action_refresh(self) -> None:
+        """Read the list, the rows and the counts again (another process may have changed the pairs)."""
+        self.pairs.clear_rows()
+        self.apply_filter(self.filter)
+        self._load_counts()

@@ -1,0 +1,171 @@
+"""The train screen: pick a version, a base model and a preset, launch training as a background process,
+follow the loss curve and the log, see the evaluation when it is done, send low scorers to review.
+
+Training and evaluation run as `curator train` / `curator eval` processes (never in
+the UI's process: they load torch and a model). The loss curve is read from the
+run's metrics.jsonl as the trainer appends to it; the evaluation from the run folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, RichLog, Select, Sparkline, Static
+
+from curator.store.versions import list_versions
+from curator.tui.keys import TRAIN_KEYS, bindings
+from curator.tui.train_runs import latest_run, read_loss, render_eval, training_argv
+from curator.tui.widgets.tabs import ScreenTabs
+from curator.tui.workers import start_work
+
+PRESETS = ("smoke", "default", "long")
+
+
+class TrainRead(Message):
+    def __init__(self, what: str, value: Any) -> None:
+        super().__init__()
+        self.what, self.value = what, value
+
+
+class TrainScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = bindings(TRAIN_KEYS)
+
+    def __init__(self) -> None:
+        super().__init__(name="train")
+        self._shown_lines = 0
+        self._job_stage = "train"
+        self._run_dir: Path | None = None
+
+    @property
+    def ctx(self):
+        return self.app.ctx
+
+    def compose(self) -> ComposeResult:
+        train = self.ctx.ws.config.get("train", {})
+        yield ScreenTabs("train")
+        with Vertical(id="train-form"):
+            with Horizontal():
+                yield Label("version")
+                yield Select([], prompt="no version yet: create one on the Versions screen (F5)", id="train-version")
+            with Horizontal():
+                yield Label("base model")
+                yield Input(train.get("base_model") or "", placeholder="empty: the bundled Gemma 3 270M",
+                            id="train-base")
+            with Horizontal():
+                yield Label("preset")
+                yield Select([(p, p) for p in PRESETS], value=train.get("preset") or "smoke",
+                             allow_blank=False, id="train-preset")
+        yield Static("Loss: no run yet (ctrl+t launches one)", id="loss-title")
+        yield Sparkline([], id="loss")
+        with Horizontal(id="train-panes"):
+            yield RichLog(id="train-log", wrap=True, max_lines=20_000)
+            with VerticalScroll(id="eval-result"):
+                yield Static("Evaluation: run ctrl+e after training to compare the model before and after.",
+                             id="eval-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._follow)
+        self._load_versions()
+        self._find_run()
+
+    def on_screen_resume(self) -> None:
+        self._load_versions()
+
+    def _load_versions(self) -> None:
+        store = self.ctx.store
+        start_work(self, lambda: self.post_message(TrainRead("versions", list_versions(store.conn()))),
+                   description="reading the versions", group="train-versions", exclusive=True)
+
+    def on_train_read(self, message: TrainRead) -> None:
+        if message.what == "versions":
+            select = self.query_one("#train-version", Select)
+            options = [(f"{v['id'][:12]}  {v['pair_count']} pairs  {v['message'][:40]}", v["id"])
+                       for v in reversed(message.value)]
+            current = select.value
+            select.set_options(options)
+            if options:
+                select.value = current if any(o[1] == current for o in options) else options[0][1]
+        elif message.what == "run":
+            self._run_dir, loss, eval_view = message.value
+            if self._run_dir is not None:
+                self._draw_loss(loss)
+                if eval_view is not None:
+                    self.query_one("#eval-body", Static).update(eval_view)
+
+    # -- following a run --------------------------------------------------------------------------------
+
+    def _find_run(self) -> None:
+        runs_root = self.ctx.ws.path("runs")
+
+        def load() -> None:
+            run_dir = latest_run(runs_root)
+            value = (run_dir, read_loss(run_dir), render_eval(run_dir)) if run_dir else (None, [], None)
+            self.post_message(TrainRead("run", value))
+        start_work(self, load, description="reading the training run", group="train-run", exclusive=True)
+
+    def _follow(self) -> None:
+        job = self.ctx.jobs.by_stage.get(self._job_stage)
+        if job is not None:
+            log = self.query_one("#train-log", RichLog)
+            for line in job.lines[self._shown_lines:]:
+                log.write(line)
+            self._shown_lines = len(job.lines)
+        if (job is not None and job.state == "running") or self._run_dir is None:
+            self._find_run()
+
+    def _draw_loss(self, loss: list[tuple[int, float]]) -> None:
+        self.query_one("#loss", Sparkline).data = [value for _, value in loss]
+        name = self._run_dir.name if self._run_dir else ""
+        if loss:
+            first, last = loss[0][1], loss[-1][1]
+            text = f"Loss of run {name}: step {loss[-1][0]}, {last:.4f} (from {first:.4f})"
+        else:
+            text = f"Loss of run {name}: no step logged yet"
+        self.query_one("#loss-title", Static).update(text)
+
+    # -- actions ------------------------------------------------------------------------------------
+
+    def _start(self, stage: str, args: list[str]) -> None:
+        if self.ctx.jobs.running(stage):
+            self.notify(f"{stage} is already running.", severity="warning")
+            return
+        argv = [*self.ctx.curator_command, "--workspace", str(self.ctx.ws.root), *args]
+        self.ctx.jobs.start(self.app, stage, argv)
+        self._job_stage, self._shown_lines = stage, 0
+        log = self.query_one("#train-log", RichLog)
+        log.clear()
+        log.write(f"$ curator {' '.join(args)}")
+
+    def action_launch(self) -> None:
+        version = self.query_one("#train-version", Select).value
+        if version is Select.NULL:
+            self.notify("Create a version first (F5, then n).", severity="warning")
+            return
+        self._start("train", training_argv(str(version), self.query_one("#train-base", Input).value.strip(),
+                                           str(self.query_one("#train-preset", Select).value)))
+
+    def action_evaluate(self) -> None:
+        if self._run_dir is None:
+            self.notify("No training run to evaluate yet.", severity="warning")
+            return
+        self._start("eval", ["eval", self._run_dir.name])
+
+    def action_cancel(self) -> None:
+        if not self.ctx.jobs.cancel(self._job_stage):
+            self.notify("Nothing is running.", severity="warning")
+
+    async def action_send_low(self) -> None:
+        """`curator eval` flags the test pairs the fine-tuned model still gets wrong (eval_low): review them."""
+        from curator.store.review_queries import ReviewFilter
+
+        app = self.app
+        await app.switch_mode("review")
+        app.screen.apply_filter(ReviewFilter(status="all", eval="low"))
+        app.screen._load_counts()

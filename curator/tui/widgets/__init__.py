@@ -1,0 +1,1 @@
+"""Reusable widgets: the pair list (Line API), the detail panes, dialogs and the screen tabs."""

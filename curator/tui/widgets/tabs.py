@@ -1,0 +1,35 @@
+"""The bar at the top of every screen: the workspace, and the screens with the key that opens each."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+SCREENS = (("pipeline", "Pipeline", "screen_pipeline"), ("sources", "Sources", "screen_sources"),
+           ("review", "Review", "screen_review"), ("versions", "Versions", "screen_versions"),
+           ("train", "Train", "screen_train"))
+
+
+class ScreenTabs(Static):
+    """`curator · ws │ F2 Pipeline  F3 Sources  F4 Review ...`, the current screen highlighted."""
+
+    DEFAULT_CSS = """
+    ScreenTabs { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self._current = current
+
+    def on_mount(self) -> None:
+        app = self.app
+        text = Text()
+        text.append("curator", "bold")
+        text.append(f" · {app.ctx.ws.root.name} · {app.ctx.actor}  │ ", "dim")
+        for name, label, binding_id in SCREENS:
+            key = app.key_display_for(binding_id)
+            style = "bold reverse" if name == self._current else ""
+            text.append(f" {key} {label} ", style)
+            text.append(" ")
+        text.append("│ ctrl+p commands · ? help", "dim")
+        self.update(text)

@@ -1,0 +1,85 @@
+"""The train screen: launching `curator train` as a process, following the loss, showing the evaluation,
+and sending the pairs the evaluation flagged back to review."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+import pytest
+
+from curator.tui import build_app
+
+from .conftest import SIZE, plain
+
+# Stands in for `python -m curator`: prints the arguments it was given, as the log shows them.
+ECHO = [sys.executable, "-c", "import sys; print('args:', ' '.join(sys.argv[1:]))"]
+
+
+def _version(ws) -> str:
+    vid = "3f9a1c0d2e4b" + "0" * 52
+    conn = ws.connect()
+    conn.execute("INSERT INTO versions (id, message, path, pair_count, manifest, created_at)"
+                 " VALUES (?, 'first cut', 'versions/x', 12, '{}', '2026-01-02T03:04:05.000Z')", (vid,))
+    conn.close()
+    return vid
+
+
+def _run_folder(ws, flagged: int) -> None:
+    run = ws.path("runs") / "20260102-0304-ab12"
+    (run / "eval").mkdir(parents=True)
+    (run / "run.json").write_text(json.dumps({"id": run.name, "status": "done"}))
+    (run / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "loss": 3.0 - s * 0.25}) + "\n"
+                                               for s in range(1, 9)))
+    report = {"run": run.name, "test_pairs": 2,
+              "base": {"semscore": {"mean": 0.41}, "exact_match": 0.0, "rouge_l": 0.2},
+              "fine_tuned": {"semscore": {"mean": 0.77}, "exact_match": 0.5, "rouge_l": 0.6},
+              "eval_low": {"count": 1, "rule": "fine-tuned SemScore < 0.5",
+                           "pairs": [{"pair_id": flagged, "score": 0.3}]}}
+    (run / "eval" / "report.json").write_text(json.dumps(report))
+    (run / "eval" / "answers.jsonl").write_text("".join(json.dumps(
+        {"pair_id": i, "base": {"semscore": b}, "fine_tuned": {"semscore": t}}) + "\n"
+        for i, b, t in ((1, 0.4, 0.9), (2, 0.42, 0.3))))
+
+
+@pytest.mark.asyncio
+async def test_launch_runs_curator_train_with_the_chosen_version_and_preset(review_ws, open_screen):
+    vid = _version(review_ws)
+    app = build_app(review_ws, screen="train", curator_command=ECHO)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "train")
+        for _ in range(200):
+            if screen.query_one("#train-version").value == vid:
+                break
+            await pilot.pause(0.02)
+        screen.query_one("#train-preset").value = "default"
+        await pilot.press("ctrl+t")
+        job = app.ctx.jobs.by_stage["train"]
+        await asyncio.wait_for(job.done.wait(), 60)
+        assert job.state == "done"
+        assert f"train {vid} --preset default" in job.lines[0]
+
+
+@pytest.mark.asyncio
+async def test_loss_evaluation_and_low_scorers_back_to_review(review_ws, open_screen):
+    _run_folder(review_ws, flagged=1)
+    app = build_app(review_ws, screen="train")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "train")
+        for _ in range(200):
+            if "step 8" in str(screen.query_one("#loss-title").content):
+                break
+            await pilot.pause(0.02)
+        assert "step 8, 1.0000 (from 2.7500)" in str(screen.query_one("#loss-title").content)
+        assert screen.query_one("#loss").data == [3.0 - s * 0.25 for s in range(1, 9)]
+        shown = plain(screen.query_one("#eval-body").content)
+        assert "0.4100" in shown and "0.7700" in shown and "1 test pairs flagged eval_low" in shown
+        await pilot.press("ctrl+b")
+        review = await open_screen(pilot, "review")
+        await review.wait_settled(lambda: review.filter.eval == "low")
+        conn = review_ws.connect()
+        expected = [r[0] for r in conn.execute(
+            "SELECT pair_id FROM flags WHERE kind = 'eval_low' AND active = 1 ORDER BY pair_id")]
+        assert [int(i) for i in review.pairs.ids] == expected
+        conn.close()
