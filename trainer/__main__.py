@@ -1,3 +1,7 @@
+"""`python -m trainer ...`: see trainer/cli.py."""
+
 import sys
 
-sys.exit("python -m trainer: training is not built yet in this version of curator; nothing was done.")
+from trainer.cli import main
+
+sys.exit(main())

@@ -1,13 +1,169 @@
-"""`curator filter`: flags for duplicates, rules, moderation, judge, contamination."""
+"""`curator filter` (flags for duplicates, rules, moderation, judge, contamination) and `curator bench dedup`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from curator.cli.app import PASS_ARGS, app, not_built
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, out
+from curator.errors import CuratorError
+from curator.filters import FILTERS
 
 
-@app.command(name="filter", context_settings=PASS_ARGS)
-def filter_(ctx: typer.Context) -> None:
-    """Flag duplicates, rule violations, moderation hits, judge scores and contamination (nothing is deleted)."""
-    not_built("filter", "filter")
+@app.command(name="filter")
+def filter_(
+    only: Annotated[str | None, typer.Option(
+        "--only", help=f"Comma-separated filters to run: {', '.join(FILTERS)}. Default: dedup, rules and "
+        "contamination, plus moderation with an OpenAI endpoint and the judge when [filters].judge is on.",
+        show_default=False)] = None,
+    explain: Annotated[int | None, typer.Option(
+        "--explain", metavar="PAIR", help="Print every measurement, flag, reason and the duplicate cluster of "
+        "pair PAIR, with today's decision for each; runs nothing.", show_default=False)] = None,
+    failing: Annotated[bool, typer.Option(
+        "--failing", help="List the pending pairs that today's [filters] limits fail, from the stored scores "
+        "(instant: nothing is recomputed).")] = False,
+    include_accepted: Annotated[bool, typer.Option(
+        "--include-accepted", help="With --failing: list accepted pairs too.")] = False,
+    redecide_: Annotated[bool, typer.Option(
+        "--redecide", help="Re-derive the active flags from the stored scores under today's limits (after "
+        "editing a cutoff in curator.toml); no filter is run again.")] = False,
+    keep: Annotated[int | None, typer.Option(
+        "--keep", metavar="PAIR", help="Make PAIR the keeper of its duplicate cluster (a human choice, logged and "
+        "kept by later runs).", show_default=False)] = None,
+    cluster: Annotated[int | None, typer.Option(
+        "--cluster", help="With --keep: the cluster, when the pair is in several.", show_default=False)] = None,
+    limit: Annotated[int, typer.Option("--limit", help="With --failing: show at most this many pairs.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Flag duplicates, rule violations, moderation hits, judge scores and contamination (nothing is deleted).
+
+    Every filter stores what it measured; whether a pair fails is decided from those scores and the limits
+    in curator.toml, so a moved limit re-decides at once (--failing, --redecide). A killed run leaves the
+    previous flags intact.
+    """
+    # the filter modules load numpy, scipy and rapidfuzz: only when a filter command runs
+    from curator.filters.decisions import failing_pairs, redecide
+    from curator.filters.explain import explain_pair
+    from curator.filters.keeper import set_keeper
+    from curator.filters.run import run_filters
+    from curator.filters.settings import FilterSettings
+
+    ws = current_workspace()
+    settings = FilterSettings.from_config(ws.config["filters"])
+    if sum(x is not None and x is not False for x in (explain, keep, failing or None, redecide_ or None)) > 1:
+        raise CuratorError("use one of --explain, --keep, --failing and --redecide at a time.")
+    if explain is not None:
+        conn = ws.connect()
+        try:
+            report = explain_pair(conn, explain, settings)
+        finally:
+            conn.close()
+        emit_json(report) if as_json else _render_explain(report)
+        return
+    if keep is not None:
+        conn = ws.connect()
+        try:
+            result = set_keeper(conn, keep, ws.reviewer, settings, cluster_id=cluster)
+        finally:
+            conn.close()
+        if as_json:
+            emit_json(result)
+        elif result["changed"]:
+            out.print(f"pair {keep} is now the keeper of cluster {result['cluster_id']} "
+                      f"(was {result['previous_keeper']}); {len(result['members'])} member(s) re-measured.")
+        else:
+            out.print(f"pair {keep} already is the keeper of cluster {result['cluster_id']}.")
+        return
+    if failing or redecide_:
+        conn = ws.connect()
+        try:
+            if redecide_:
+                counts = redecide(conn, settings)
+                emit_json({"redecided": counts}) if as_json else out.print(f"flags re-derived: {counts}")
+                return
+            rows = failing_pairs(conn, settings, include_accepted=include_accepted)
+        finally:
+            conn.close()
+        if as_json:
+            emit_json({"count": len(rows), "pairs": rows[:limit] if limit else rows})
+        else:
+            _render_failing(rows, limit)
+        return
+    names = [x.strip() for x in only.split(",") if x.strip()] if only else None
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=out,
+                  transient=True, disable=as_json) as progress:
+        task = progress.add_task("filtering", total=None)
+        counts = run_filters(ws, only=names, step=lambda text: progress.update(task, description=text))
+    emit_json(counts) if as_json else _render_counts(counts)
+
+
+def _render_counts(counts: dict[str, Any]) -> None:
+    out.print(f"filtered {counts.get('pairs', 0)} pairs (run {counts.get('run_id')})")
+    for name in (*FILTERS, "semantic"):
+        if name in counts:
+            shown = ", ".join(f"{k} {v}" for k, v in counts[name].items())
+            out.print(f"  [bold]{name}[/]: {escape(shown)}")
+    written = counts.get("written", {})
+    out.print(f"  stored {written.get('scores', 0)} measurements, {written.get('flags', 0)} active flags "
+              f"({written.get('retired', 0)} earlier flags retired). `curator filter --failing` lists the pairs.")
+
+
+def _render_failing(rows: list[dict[str, Any]], limit: int) -> None:
+    table = Table("pair", "status", "why", show_lines=False)
+    for row in rows[:limit] if limit else rows:
+        why = "; ".join(f"{r['kind']}: {r['reason']}" for r in row["reasons"])
+        table.add_row(str(row["pair_id"]), row["status"] or "", escape(why))
+    out.print(table)
+    more = f" (showing {limit}; --limit 0 shows all)" if limit and len(rows) > limit else ""
+    out.print(f"{len(rows)} pair(s) fail today's limits{more}.")
+
+
+def _render_explain(report: dict[str, Any]) -> None:
+    p = report["pair"]
+    out.print(f"[bold]pair {p['id']}[/] ({p['status']}, {p['origin']}{', held out' if p['held_out'] else ''})")
+    out.print(f"  Q: {escape(p['question'][:300])}")
+    out.print(f"  A: {escape(p['answer'][:300])}")
+    if not report["measurements"]:
+        out.print("  no filter found anything about this pair.")
+    for m in report["measurements"]:
+        score = "" if m["score"] is None else f" {m['score']:g}"
+        out.print(f"  - {m['kind']}{score}: {escape(m['reason'] or '')} -> [bold]{escape(m['decision'])}[/]")
+    for c in report["clusters"]:
+        keeper = c["keeper"] or {}
+        out.print(f"  cluster {c['id']} ({c['kind']}), keeper #{c['keeper_id']} chosen by {c['keeper_by']}: "
+                  f"{escape((keeper.get('question') or '')[:100])}")
+        for m in c["members"]:
+            out.print(f"      #{m['pair_id']} {m['kind']} {m['score']:g} ({m['status']}): {escape(m['question'][:100])}")
+    out.print("  keeper policy: " + "; then ".join(report["keeper_policy"]))
+
+
+@bench_app.command("dedup")
+def bench_dedup(
+    pairs: Annotated[int, typer.Option("--pairs", help="How many generated pairs (bilingual, with planted "
+                                       "exact, near and conflicting duplicates).")] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated set.")] = 7,
+    baseline_pairs: Annotated[int, typer.Option(
+        "--baseline-pairs", help="Run the datasketch baseline on at most this many pairs (a whole-group sample) "
+        "and scale its time linearly; 0 skips it.")] = 100_000,
+    make_workspace: Annotated[Path | None, typer.Option(
+        "--make-workspace", help="Instead of benchmarking, write the generated set into a new workspace at this "
+        "folder (to time `curator filter` on it).", show_default=False)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Near-duplicate detection on a generated set: curator's dedup against a datasketch MinHashLSH baseline."""
+    from curator.bench.dedup import make_workspace as build
+    from curator.bench.dedup import run_benchmark
+    if make_workspace is not None:
+        result = build(make_workspace, pairs, seed)
+    else:
+        result = run_benchmark(pairs, seed=seed, baseline_pairs=baseline_pairs)
+    if as_json:
+        emit_json(result)
+    else:
+        for key, value in result.items():
+            out.print(f"{key}: {value}")

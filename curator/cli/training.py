@@ -1,31 +1,290 @@
-"""`curator train`, `eval`, `chat`, `serve`: the trainer module."""
+"""`curator train`, `eval`, `chat`, `serve`: the trainer, on the workspace's versions and runs.
+
+The trainer package reads version folders and knows nothing of the store; this
+module is where the two meet: it resolves version ids to versions/<id>/, puts
+runs in runs/, records each train and eval as a stage run, builds the
+truthfulness judge on the extraction engine, and writes the eval_low flags that
+send what the model still gets wrong back to review.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
-from curator.cli.app import PASS_ARGS, app, not_built
+from curator.cli.app import JsonOpt, app, current_workspace, emit_json, err, out
+from curator.cli.training_support import judge_for, resolve_run, resolve_version
+from curator.errors import CuratorError
+from curator.store.evaluations import write_eval_low
+from curator.store.runs import stage_run
+
+PRESET_HELP = "smoke: a handful of steps (tests, the demo); default: 2 epochs; long: 4 epochs."
+TRAINER_ERRORS = ("VersionReadError", "TemplateError", "RunError", "BundledModelMissing", "EmbeddingModelMissing",
+                  "ValueError", "OSError")
 
 
-@app.command(context_settings=PASS_ARGS)
-def train(ctx: typer.Context) -> None:
+def _fail(exc: Exception) -> CuratorError:
+    return CuratorError(str(exc) or type(exc).__name__)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                    TimeRemainingColumn(), console=err, transient=True)
+
+
+@app.command()
+def train(
+    version: Annotated[str | None, typer.Argument(help="Version id (or a unique prefix, or 'latest'), or a "
+                                                     "version folder; not needed with --resume.")] = None,
+    base: Annotated[str | None, typer.Option("--base", help="Base model: Hugging Face id or local folder "
+                    "(default: \\[train].base_model, else the bundled Gemma 3 270M).")] = None,
+    preset: Annotated[str | None, typer.Option("--preset", help=PRESET_HELP)] = None,
+    gpus: Annotated[int, typer.Option("--gpus", min=1, help="Train data-parallel on N GPUs through "
+                                      "`accelerate launch`.")] = 1,
+    merge: Annotated[bool, typer.Option("--merge", help="Also write a merged bf16 model to runs/<id>/merged/ "
+                                        "(the base reloaded unquantized; never merged into 4-bit weights).")] = False,
+    resume: Annotated[str | None, typer.Option("--resume", help="Continue a killed run (its id) from its last "
+                                                  "checkpoint; the other options are taken from the run.")] = None,
+    report_to: Annotated[str, typer.Option("--report-to", help="Also log to 'tensorboard' or 'wandb'.")] = "",
+    epochs: Annotated[float | None, typer.Option(help="Passes over the training split.")] = None,
+    max_steps: Annotated[int | None, typer.Option(help="Optimizer steps (overrides --epochs).")] = None,
+    learning_rate: Annotated[float | None, typer.Option(help="Peak learning rate (cosine schedule).")] = None,
+    lora_r: Annotated[int | None, typer.Option(help="LoRA rank.")] = None,
+    batch_tokens: Annotated[int | None, typer.Option(help="Padded tokens per micro-batch.")] = None,
+    max_length: Annotated[int | None, typer.Option(help="Token limit per pair (default: from the "
+                                                      "version's length statistics).")] = None,
+    template: Annotated[str | None, typer.Option(help="auto | chat | gemma | qa | alpaca.")] = None,
+    system: Annotated[str | None, typer.Option(help="System prompt before every question.")] = None,
+    context: Annotated[str | None, typer.Option(help="Put 'evidence' or 'context' (source chunk) "
+                                                   "before the question.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for LoRA init and batch order.")] = None,
+    no_quant: Annotated[bool, typer.Option("--no-quant", help="bf16 LoRA instead of 4-bit QLoRA on CUDA.")] = False,
+    no_compile: Annotated[bool, typer.Option("--no-compile", help="Do not torch.compile the decoder layers.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
     """Fine-tune a base model on a version with (Q)LoRA; writes an adapter and a run manifest under runs/."""
-    not_built("train", "training")
+    import torch
+
+    from trainer.run import execute, plan, read_run
+
+    ws = current_workspace()
+    cfg = ws.config["train"]
+    conn = ws.connect()
+    runs_dir = ws.path("runs")
+    overrides = {k: v for k, v in {
+        "epochs": epochs, "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
+        "batch_tokens": batch_tokens, "max_length": max_length, "seed": seed,
+        "template": template or cfg["template"], "system": cfg["system"] if system is None else system,
+        "context_field": cfg["context"] if context is None else context}.items() if v is not None}
+    if no_quant:
+        overrides["quantize"] = False
+    if no_compile:
+        overrides["compile"] = False
+    try:
+        if resume:
+            run_dir = resolve_run(runs_dir, resume, last=False)
+            version_dir = Path(read_run(run_dir)["version"]["path"])
+        elif version is None:
+            raise CuratorError("name the version to train on (`curator version list`), or --resume RUN.")
+        else:
+            version_dir = resolve_version(ws, conn, version)
+            run_dir = plan(version_dir, runs_dir, base=base if base is not None else cfg["base_model"],
+                           preset_name=preset or cfg["preset"], overrides=overrides, on_gpu=torch.cuda.is_available())
+    except Exception as exc:
+        if type(exc).__name__ in TRAINER_ERRORS:
+            raise _fail(exc) from exc
+        raise
+    log = err.print if json_out else out.print
+    with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus}) as counts:
+        counts["run"] = run_dir.name
+        if gpus > 1:
+            manifest = _launch(run_dir, gpus, merge, report_to)
+        else:
+            manifest = _train_here(run_dir, merge, report_to, log, execute)
+        counts.update({k: manifest.get("results", {}).get(k) for k in ("steps", "tokens_per_s", "final_loss")})
+    conn.close()
+    if json_out:
+        emit_json(manifest)
+        return
+    _print_train(manifest, run_dir)
 
 
-@app.command(name="eval", context_settings=PASS_ARGS)
-def eval_(ctx: typer.Context) -> None:
+def _train_here(run_dir: Path, merge: bool, report_to: str, log: Any, execute: Any) -> dict[str, Any]:
+    with _progress() as progress:
+        task = progress.add_task("training", total=None, info="loading")
+
+        def on_log(record: dict[str, Any]) -> None:
+            if "loss" in record:
+                progress.update(task, total=record["total_steps"], completed=record["step"],
+                                info=f"loss {record['loss']:.4f}")
+
+        try:
+            return execute(run_dir, merge=merge, report_to=report_to, log=log, on_log=on_log)
+        except Exception as exc:
+            if type(exc).__name__ in TRAINER_ERRORS:
+                raise _fail(exc) from exc
+            raise
+
+
+def _launch(run_dir: Path, gpus: int, merge: bool, report_to: str) -> dict[str, Any]:
+    """The same run, data-parallel: `accelerate launch` starts one trainer process per GPU."""
+    from trainer.run import read_run
+
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(gpus),
+               "--multi_gpu", "--mixed_precision", "no", "-m", "trainer", "train", "--resume", str(run_dir)]
+    if merge:
+        command.append("--merge")
+    if report_to:
+        command += ["--report-to", report_to]
+    env = {**os.environ, "NCCL_NVLS_ENABLE": os.environ.get("NCCL_NVLS_ENABLE", "0")}
+    result = subprocess.run(command, env=env, check=False)
+    manifest = read_run(run_dir)
+    if result.returncode != 0 or manifest.get("status") != "done":
+        raise CuratorError(f"the {gpus}-GPU training of run {run_dir.name} failed (exit {result.returncode}); "
+                           f"resume it with `curator train --resume {run_dir.name}`.")
+    return manifest
+
+
+def _print_train(manifest: dict[str, Any], run_dir: Path) -> None:
+    results = manifest["results"]
+    table = Table(title=f"run {manifest['id']}", show_header=False)
+    for key, value in (("version", manifest["version"]["id"]), ("base model", manifest["base_model"]["path"]),
+                       ("template", manifest["template"]), ("device", manifest["hardware"]["device"]),
+                       ("steps", results["steps"]), ("final loss", results["final_loss"]),
+                       ("tokens/s", results["tokens_per_s"]), ("wall time (s)", results["wall_s"]),
+                       ("adapter", run_dir / "adapter"), ("loss curve", run_dir / "loss.png")):
+        table.add_row(key, str(value))
+    out.print(table)
+    out.print(f"next: curator eval {manifest['id']}")
+
+
+@app.command(name="eval")
+def eval_(
+    run: Annotated[str | None, typer.Argument(help="Run id (or a unique prefix); see runs/.")] = None,
+    last: Annotated[bool, typer.Option("--last", help="Evaluate the most recent finished run.")] = False,
+    version: Annotated[str | None, typer.Option("--version", help="Evaluate on this version's test split "
+                                                   "instead of the run's own.")] = None,
+    judge: Annotated[bool | None, typer.Option("--judge/--no-judge", help="Grade truthfulness 1-5 with the "
+                                                  "\\[llm] endpoint (default: \\[train].judge).")] = None,
+    max_new_tokens: Annotated[int | None, typer.Option(help="Tokens generated per answer.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Answers generated at once.")] = None,
+    temperature: Annotated[float, typer.Option(help="0 is greedy decoding.")] = 0.0,
+    embedding_model: Annotated[str | None, typer.Option(help="SemScore embedding model folder "
+                                                           "(default: the packaged all-MiniLM-L6-v2).")] = None,
+    limit: Annotated[int, typer.Option(help="Evaluate only the first N test pairs (0: all).")] = 0,
+    json_out: JsonOpt = False,
+) -> None:
     """Evaluate a training run on its version's test split: SemScore, truthfulness judge, before and after."""
-    not_built("eval", "evaluation")
+    from trainer.evaluate import EvalOptions, evaluate
+    from trainer.generate import Settings
+
+    ws = current_workspace()
+    cfg = ws.config["train"]
+    conn = ws.connect()
+    if not run and not last:
+        raise CuratorError("name a run (see runs/) or pass --last.")
+    run_dir = resolve_run(ws.path("runs"), run or "", last=last)
+    version_dir = resolve_version(ws, conn, version) if version else None
+    settings = Settings(max_new_tokens=max_new_tokens or cfg["eval_max_new_tokens"],
+                        batch_size=batch_size or cfg["eval_batch_size"], temperature=temperature)
+    with stage_run(conn, "eval", {"run": run_dir.name, "version": str(version_dir or "")}) as counts:
+        scorer, reason = judge_for(ws, conn, cfg["judge"] if judge is None else judge, counts["run_id"])
+        options = EvalOptions(version_dir=version_dir, settings=settings, judge=scorer, judge_off_reason=reason,
+                              embedding_model=cfg["embedding_model"] if embedding_model is None else embedding_model,
+                              low_semscore=cfg["eval_low_semscore"], low_judge=cfg["eval_low_truthfulness"],
+                              limit=limit)
+        with _progress() as progress:
+            tasks: dict[str, Any] = {}
+
+            def tick(side: str, n: int, total: int) -> None:
+                if side not in tasks:
+                    tasks[side] = progress.add_task(f"{side.replace('_', '-')} answers", total=total, info="")
+                progress.advance(tasks[side], n)
+
+            try:
+                report = evaluate(run_dir, options, log=err.print if json_out else out.print, progress=tick)
+            except Exception as exc:
+                if type(exc).__name__ in TRAINER_ERRORS:
+                    raise _fail(exc) from exc
+                raise
+        flagged = write_eval_low(conn, run_dir, report, counts["run_id"])
+        report["eval_low"]["flagged_in_store"] = flagged
+        counts.update({"test_pairs": report["test_pairs"], "eval_low": len(report["eval_low"]["pairs"]),
+                       "semscore_base": report["base"]["semscore"].get("mean"),
+                       "semscore_fine_tuned": report["fine_tuned"]["semscore"].get("mean")})
+    conn.close()
+    if json_out:
+        emit_json(report)
+        return
+    out.print((run_dir / "eval" / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False)
+    out.print(f"report: {run_dir / 'eval' / 'report.md'}; {flagged} pairs flagged eval_low for review")
 
 
-@app.command(context_settings=PASS_ARGS)
-def chat(ctx: typer.Context) -> None:
+@app.command()
+def chat(
+    run: Annotated[str | None, typer.Argument(help="Run id (or a unique prefix).")] = None,
+    prompt: Annotated[str | None, typer.Argument(help="The question; without it, read questions from "
+                                                    "standard input, one a line.")] = None,
+    last: Annotated[bool, typer.Option("--last", help="Use the most recent finished run.")] = False,
+    max_new_tokens: Annotated[int, typer.Option(help="Tokens to generate at most.")] = 256,
+    temperature: Annotated[float, typer.Option(help="0 is greedy; e.g. 0.7 to sample.")] = 0.0,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass (with temperature > 0).")] = 1.0,
+    base: Annotated[bool, typer.Option("--base", help="Also answer with the base model, for comparison.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
     """Ask a fine-tuned run a question and print its answer."""
-    not_built("chat", "chat")
+    from trainer.generate import Settings
+    from trainer.serve import Chatbot
+
+    ws = current_workspace()
+    if last and prompt is None:  # `curator chat --last "question"`: the one argument is the question
+        run, prompt = None, run
+    run_dir = resolve_run(ws.path("runs"), run or "", last=last or not run)
+    bot = Chatbot(run_dir)
+    settings = Settings(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, batch_size=1)
+    questions = [prompt] if prompt else (line.strip() for line in sys.stdin if line.strip())
+    answers = []
+    for question in questions:
+        entry = {"question": question, "answer": bot.answer(question, settings).text}
+        if base:
+            entry["base_answer"] = bot.answer(question, settings, use_adapter=False).text
+        answers.append(entry)
+        if not json_out:
+            out.print(f"[bold]Q:[/] {question}\n[bold green]A:[/] {entry['answer']}", highlight=False)
+            if base:
+                out.print(f"[dim]base model: {entry['base_answer']}[/]", highlight=False)
+    if json_out:
+        emit_json({"run": bot.manifest["id"], "settings": settings.as_dict(), "answers": answers})
 
 
-@app.command(context_settings=PASS_ARGS)
-def serve(ctx: typer.Context) -> None:
-    """Serve a fine-tuned run on an OpenAI-compatible endpoint on 127.0.0.1."""
-    not_built("serve", "serving")
+@app.command()
+def serve(
+    run: Annotated[str | None, typer.Argument(help="Run id (or a unique prefix).")] = None,
+    last: Annotated[bool, typer.Option("--last", help="Serve the most recent finished run.")] = False,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    max_new_tokens: Annotated[int, typer.Option(help="Default max_tokens of a request.")] = 256,
+) -> None:
+    """Serve a fine-tuned run on an OpenAI-compatible endpoint on 127.0.0.1 (Ctrl-C stops it)."""
+    from trainer.generate import Settings
+    from trainer.serve import Chatbot, make_server
+
+    ws = current_workspace()
+    run_dir = resolve_run(ws.path("runs"), run or "", last=last or not run)
+    bot = Chatbot(run_dir)
+    server = make_server(bot, port, Settings(max_new_tokens=max_new_tokens, batch_size=1))
+    host, bound = server.server_address[:2]
+    out.print(json.dumps({"base_url": f"http://{host}:{bound}/v1", "model": bot.name}), highlight=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

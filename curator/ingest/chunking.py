@@ -16,9 +16,10 @@ from __future__ import annotations
 import bisect
 import sqlite3
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
-from curator.ingest.segment import Span, estimate_tokens, sentence_units
+from curator.ingest.segment import Span, estimate_tokens, sentence_units, sentences
 from curator.store.catalog import add_chunk, get_document, set_chunk_status
 
 STRUCTURED_KINDS = ("glossary_entry", "exam_item", "qa_item")
@@ -68,21 +69,30 @@ def chunk_document(conn: sqlite3.Connection, document_id: int, config: dict[str,
 
 def plan_text_chunks(text: str, target_tokens: int, overlap_tokens: int) -> list[ChunkPlan]:
     """Chunk spans for prose: sentences packed up to target_tokens, cut at paragraph ends where possible."""
-    units = sentence_units(text, target_tokens)
+    units = sentences(text, target_tokens)
+    starts, ends, paragraphs = units.starts, units.ends, units.paragraphs
+    # Running token totals (tokens of units[:k] at k) and the units that open a paragraph turn each step of
+    # the packing below into a binary search instead of a walk over the sentences.
+    total = [0, *accumulate(units.tokens)]
+    opens_paragraph = [k for k in range(1, len(units)) if paragraphs[k] != paragraphs[k - 1]]
     plans: list[ChunkPlan] = []
-    i = 0
-    while i < len(units):
-        j = _greedy_end(units, i, target_tokens)
-        at_paragraph = j == len(units) or units[j].paragraph != units[j - 1].paragraph
+    i, n = 0, len(units)
+    while i < n:
+        j = max(i + 1, bisect.bisect_right(total, total[i] + target_tokens) - 1)
+        at_paragraph = j == n or paragraphs[j] != paragraphs[j - 1]
         if not at_paragraph:
-            better = _last_paragraph_cut(units, i, j, target_tokens // 2)
-            if better:
-                j, at_paragraph = better, True
-        j = _keep_heading_with_body(text, units, i, j)
-        plans.append(_plan(text, units[i:j]))
-        if j >= len(units):
+            last_open = bisect.bisect_left(opens_paragraph, j) - 1
+            if last_open >= 0:
+                m = opens_paragraph[last_open]
+                if m > i and total[m] - total[i] >= target_tokens // 2:
+                    j, at_paragraph = m, True
+        if j < n and j - 1 > i and text.startswith("#", starts[j - 1]):
+            j -= 1  # a Markdown heading belongs with the text after it, not at the end of a chunk
+        plans.append(ChunkPlan(starts[i], ends[j - 1], units.tokens_between(starts[i], ends[j - 1])))
+        if j >= n:
             break
-        i = j if at_paragraph else _overlap_start(units, i, j, overlap_tokens)
+        # a cut inside a paragraph repeats the last sentences that fit in overlap_tokens
+        i = j if at_paragraph else min(j, max(i + 1, bisect.bisect_left(total, total[j] - overlap_tokens)))
     return plans
 
 
@@ -128,37 +138,6 @@ def time_at(cues: list[dict[str, Any]], offset: int, starts: list[int] | None = 
         return cue["time_start"]
     share = min(1.0, (offset - cue["char_start"]) / span)
     return round(cue["time_start"] + share * (cue["time_end"] - cue["time_start"]), 3)
-
-
-def _greedy_end(units: list[Span], i: int, target: int) -> int:
-    j, tokens = i, 0
-    while j < len(units) and (j == i or tokens + units[j].tokens <= target):
-        tokens += units[j].tokens
-        j += 1
-    return j
-
-
-def _last_paragraph_cut(units: list[Span], i: int, j: int, min_tokens: int) -> int | None:
-    tokens = [u.tokens for u in units[i:j]]
-    for m in range(j - 1, i, -1):
-        if units[m].paragraph != units[m - 1].paragraph and sum(tokens[: m - i]) >= min_tokens:
-            return m
-    return None
-
-
-def _keep_heading_with_body(text: str, units: list[Span], i: int, j: int) -> int:
-    """Do not end a chunk on a Markdown heading: it belongs to the text after it."""
-    if j < len(units) and j - 1 > i and text.startswith("#", units[j - 1].start):
-        return j - 1
-    return j
-
-
-def _overlap_start(units: list[Span], i: int, j: int, overlap: int) -> int:
-    k, tokens = j, 0
-    while k - 1 > i and tokens + units[k - 1].tokens <= overlap:
-        tokens += units[k - 1].tokens
-        k -= 1
-    return k
 
 
 def _plan(text: str, group: list[Span], t0: float | None = None, t1: float | None = None) -> ChunkPlan:

@@ -1,0 +1,95 @@
+"""What `curator train/eval/chat/serve` need from the workspace: version folders, run folders, the judge."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from curator.errors import CuratorError
+from curator.workspace import Workspace
+
+
+def resolve_version(ws: Workspace, conn: sqlite3.Connection, ref: str) -> Path:
+    """versions/<id>/ for a version id, unique prefix or 'latest'; a version folder given as a path is kept."""
+    from curator.versions.layout import resolve_version_id, version_dir
+
+    candidate = Path(ref).expanduser()
+    if (candidate / "manifest.json").is_file():
+        return candidate.resolve()
+    folder = version_dir(ws, resolve_version_id(conn, ref))
+    if not (folder / "manifest.json").is_file():
+        raise CuratorError(f"version {folder.name} is recorded but {folder} is missing or incomplete; "
+                           "`curator version verify` says more.")
+    return folder
+
+
+def _runs(runs_dir: Path) -> list[tuple[dict[str, Any], Path]]:
+    found = []
+    for file in runs_dir.glob("*/run.json") if runs_dir.is_dir() else []:
+        try:
+            found.append((json.loads(file.read_text(encoding="utf-8")), file.parent))
+        except (OSError, json.JSONDecodeError):
+            continue
+    return sorted(found, key=lambda item: (item[0].get("created_at", ""), item[1].name))
+
+
+def resolve_run(runs_dir: Path, ref: str, *, last: bool) -> Path:
+    """runs/<id>/ for a run id or unique prefix; with `last`, the most recent finished run."""
+    runs = _runs(runs_dir)
+    if last:
+        done = [path for manifest, path in runs if manifest.get("status") == "done"]
+        if not done:
+            raise CuratorError(f"no finished training run in {runs_dir}; run `curator train VERSION` first.")
+        return done[-1]
+    matches = [path for _, path in runs if path.name == ref] or [path for _, path in runs
+                                                                  if ref and path.name.startswith(ref)]
+    if not matches:
+        raise CuratorError(f"no run {ref!r} in {runs_dir}; the runs there: "
+                           + (", ".join(p.name for _, p in runs[-5:]) or "none"))
+    if len(matches) > 1:
+        raise CuratorError(f"{ref!r} matches {len(matches)} runs ({', '.join(p.name for p in matches[:5])}); "
+                           "give more characters.")
+    return matches[0]
+
+
+class EngineJudge:
+    """Truthfulness 1-5 through the extraction engine: concurrent, cached and logged in llm_calls."""
+
+    def __init__(self, endpoint: Any, conn: sqlite3.Connection, run_id: int | None) -> None:
+        self.endpoint, self.conn, self.run_id = endpoint, conn, run_id
+
+    def __call__(self, question: str, reference: str, answer: str) -> int | None:
+        return self.many([(question, reference, answer)])[0]
+
+    def many(self, items: list[tuple[str, str, str]]) -> list[int | None]:
+        import asyncio
+
+        from curator.extract.engine import StructuredEngine, StructuredRequest, run_sync
+        from trainer import judge
+
+        async def grade_all() -> list[int | None]:
+            async with StructuredEngine(self.endpoint, self.conn, run_id=self.run_id) as engine:
+                outcomes = await asyncio.gather(*(engine.call(StructuredRequest(
+                    messages=judge.messages(q, r, a), schema=judge.SCHEMA, schema_name="truthfulness",
+                    purpose="eval", prompt_version=judge.PROMPT_VERSION)) for q, r, a in items))
+            if any(o.fatal for o in outcomes):
+                bad = next(o for o in outcomes if o.fatal)
+                raise CuratorError(f"the judge endpoint {self.endpoint.base_url} refused the requests "
+                                   f"({bad.error_kind}: {'; '.join(bad.errors)[:200]}).")
+            return [judge.score_from(o.data) if o.ok else None for o in outcomes]
+
+        return run_sync(grade_all())
+
+
+def judge_for(ws: Workspace, conn: sqlite3.Connection, enabled: bool, run_id: int | None) -> tuple[Any, str]:
+    """(judge or None, why it is off)."""
+    if not enabled:
+        return None, "the judge is off ([train].judge is false; pass --judge to turn it on)"
+    llm = ws.config["llm"]
+    if not llm.get("base_url"):
+        return None, "no LLM endpoint is configured ([llm].base_url is empty), so the judge is off"
+    from curator.extract.engine import Endpoint
+
+    return EngineJudge(Endpoint.from_config(llm), conn, run_id), ""

@@ -1,0 +1,78 @@
+"""`curator filter --explain PAIR`: every measurement, decision, flag and duplicate cluster of one pair."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from curator.errors import CuratorError
+from curator.filters.clusters import POLICY
+from curator.filters.decide import LENGTH_RULES, fails
+from curator.filters.dedup import DEDUP_KINDS
+from curator.filters.keeper import clusters_of
+from curator.filters.rules import length_findings
+from curator.filters.settings import FilterSettings
+from curator.store.flags import active_flags
+from curator.store.pairs import get_pair
+
+
+def explain_pair(conn: sqlite3.Connection, pair_id: int, settings: FilterSettings) -> dict[str, Any]:
+    """What the filters know about a pair, each measurement with today's decision and the limit that made it."""
+    pair = get_pair(conn, pair_id)
+    if pair is None:
+        raise CuratorError(f"there is no pair {pair_id}; `curator filter --failing` lists flagged pairs.")
+    measurements = []
+    for row in conn.execute("SELECT kind, score, reason, cluster_id, details, run_id, created_at FROM filter_scores"
+                            " WHERE pair_id = ? AND current = 1 ORDER BY id", (pair_id,)):
+        details = json.loads(row["details"]) if row["details"] else {}
+        if row["kind"] == "rule" and details.get("rule") in LENGTH_RULES:
+            continue
+        measurements.append({**dict(row), "details": details,
+                             "decision": _decision(row["kind"], row["score"], details, settings)})
+    for rule, score, reason, details in length_findings(pair["question"], pair["answer"], settings):
+        measurements.append({"kind": "rule", "score": score, "reason": reason, "cluster_id": None, "details": details,
+                             "decision": f"fails ({rule})"})
+    return {
+        "pair": {k: pair[k] for k in ("id", "status", "origin", "held_out", "question", "answer", "chunk_id",
+                                      "evidence_score", "lineage_id", "revision")},
+        "fails": any(m["decision"].startswith("fails") for m in measurements),
+        "measurements": measurements,
+        "flags": [{k: f[k] for k in ("id", "kind", "score", "reason", "cluster_id", "details", "run_id")}
+                  for f in active_flags(conn, pair_id)],
+        "clusters": [cluster_view(conn, cid) for cid in clusters_of(conn, pair_id)],
+        "keeper_policy": list(POLICY),
+    }
+
+
+def _decision(kind: str, score: float | None, details: dict[str, Any], s: FilterSettings) -> str:
+    verdict = "fails" if fails(kind, score, details, s) else "passes"
+    limit = {"near_duplicate": f"fuzzy_cutoff {s.fuzzy_cutoff:g}", "conflict": f"fuzzy_cutoff {s.fuzzy_cutoff:g}",
+             "contamination": f"fuzzy_cutoff {s.fuzzy_cutoff:g}",
+             "semantic_duplicate": f"semantic_threshold {s.semantic_threshold:g}",
+             "moderation": f"moderation_threshold {s.moderation_threshold:g}",
+             "judge": f"judge_min_quality {s.judge_min_quality}"}.get(kind)
+    if kind == "rule" and details.get("rule") == "repetitive_answer":
+        limit = f"max_answer_repetition {s.max_answer_repetition:g}"
+    if kind == "conflict" and verdict == "fails":
+        verdict = "fails (to review: the answers disagree)"
+    return f"{verdict} ({limit})" if limit else verdict
+
+
+def cluster_view(conn: sqlite3.Connection, cluster_id: int) -> dict[str, Any]:
+    """A cluster: its kind, keeper (and who chose it), members with their measurement against the keeper."""
+    cluster = dict(conn.execute("SELECT id, kind, keeper_id, keeper_by, run_id, created_at FROM clusters"
+                                " WHERE id = ?", (cluster_id,)).fetchone())
+    marks = ", ".join("?" * len(DEDUP_KINDS))
+    members = conn.execute(
+        "SELECT s.pair_id, s.kind, s.score, s.details, p.status, substr(p.question, 1, 160) AS question"
+        f" FROM filter_scores s JOIN qa_pairs p ON p.id = s.pair_id WHERE s.cluster_id = ? AND s.current = 1"
+        f" AND s.kind IN ({marks}) ORDER BY s.pair_id", (cluster_id, *DEDUP_KINDS)).fetchall()
+    keeper = conn.execute("SELECT id, status, substr(question, 1, 160) AS question FROM qa_pairs WHERE id = ?",
+                          (cluster["keeper_id"],)).fetchone()
+    cluster["keeper"] = dict(keeper) if keeper else None
+    cluster["members"] = [{"pair_id": m["pair_id"], "kind": m["kind"], "score": m["score"], "status": m["status"],
+                           "answer_score": json.loads(m["details"] or "{}").get("answer_score"),
+                           "question": m["question"]}
+                          for m in members if m["pair_id"] != cluster["keeper_id"]]
+    return cluster

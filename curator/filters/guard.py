@@ -1,0 +1,149 @@
+"""The changed-word guard over many candidate pairs at once.
+
+For each pair, the words (stems: a trailing Korean particle removed) only one side
+has are found with sparse word-count vectors. Then:
+
+- one side has none (a typo inside a shared word, a swapped particle, an added
+  article): 100;
+- more than MAX_CHANGED_WORDS in all: 0, another question rather than a variant;
+- one word on each side (a template slot, or a typo): the two words are compared,
+  each distinct pair of stems once however many question pairs share it, then as
+  written where the stems differ too much;
+- anything else: if the changed words of the two sides differ in more than
+  MAX_SLIP_LETTERS letters, 0 (slips and moved spaces keep the letters); otherwise
+  the changed words are taken in text order, spaces moved back
+  (`leftover_similarity`), in Python, pair by pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from curator.filters.arrays import distinct, distinct_inverse
+from curator.filters.similarity import (
+    ARTICLES,
+    changed_by_alignment,
+    changed_in_order,
+    leftover_similarity,
+    word_forms,
+    word_similarity,
+)
+from curator.filters.words import WordTable
+
+MAX_CHANGED_WORDS = 6
+MAX_SLIP_LETTERS = 6
+_CHUNK = 1 << 17
+
+
+def changed_word_scores(texts: Sequence[str], pairs: np.ndarray, cutoff: float = 100.0) -> np.ndarray:
+    """For each pair (indexes into `texts`), how alike its changed words are, 0-100 (100: no word changed).
+
+    Pairs whose one changed word per side reaches `cutoff` are not looked at further.
+    """
+    if not len(pairs):
+        return np.ones(0, dtype=np.float32)
+    involved = distinct(pairs.ravel())
+    table = WordTable([texts[t] for t in involved.tolist()])
+    counts = csr_matrix((np.ones(table.stem_id.size, np.int32), table.stem_id, table.indptr),
+                        shape=(involved.size, max(table.n_stems, 1)))
+    counts.sum_duplicates()
+    left = np.searchsorted(involved, pairs[:, 0])
+    right = np.searchsorted(involved, pairs[:, 1])
+    letters = None
+    score = np.empty(len(pairs), dtype=np.float32)
+    for lo in range(0, len(pairs), _CHUNK):  # a chunk at a time: the gathered rows are large
+        part = slice(lo, lo + _CHUNK)
+        diff = (counts[left[part]] - counts[right[part]]).tocsr()
+        diff.eliminate_zeros()
+        if letters is None:
+            letters = _letter_counts(table)
+        score[part] = _chunk_scores(diff, left[part], right[part], table, letters, cutoff)
+    again = np.flatnonzero(score < 0)
+    forms: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for k in again.tolist():
+        a = forms.get(left[k]) or forms.setdefault(left[k], word_forms(texts[involved[left[k]]]))
+        b = forms.get(right[k]) or forms.setdefault(right[k], word_forms(texts[involved[right[k]]]))
+        score[k] = _in_order(a[0], a[1], b[0], b[1])
+    return score
+
+
+def _chunk_scores(diff: csr_matrix, left: np.ndarray, right: np.ndarray, table: WordTable, letters: csr_matrix,
+                  cutoff: float) -> np.ndarray:
+    """Scores of the pairs whose word-count differences are the rows of `diff`; -1 where Python must look."""
+    n = diff.shape[0]
+    row = np.repeat(np.arange(n), np.diff(diff.indptr))
+    positive = diff.data > 0
+    n_left = np.bincount(row[positive], weights=diff.data[positive], minlength=n)
+    n_right = np.bincount(row[~positive], weights=-diff.data[~positive], minlength=n)
+    score = np.where((n_left == 0) | (n_right == 0), 100.0, 0.0).astype(np.float32)
+    open_ = (score < 100.0) & (n_left + n_right <= MAX_CHANGED_WORDS)
+    single = open_ & (n_left == 1) & (n_right == 1)
+    if single.any():
+        rows = np.flatnonzero(single)
+        hit = single[row]
+        stem_left, stem_right = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        stem_left[row[hit & positive]] = diff.indices[hit & positive]
+        stem_right[row[hit & ~positive]] = diff.indices[hit & ~positive]
+        score[rows] = _distinct_similarity(stem_left[rows], stem_right[rows], table.n_stems, table.stem)
+        # a particle can hide a slip ("기준의로" is a typo of "기준으로", though its stem is not): compare as written
+        failed = rows[score[rows] < cutoff]
+        if failed.size:
+            raw_left = table.raw_of_stem(left[failed], stem_left[failed])
+            raw_right = table.raw_of_stem(right[failed], stem_right[failed])
+            score[failed] = np.maximum(score[failed], _distinct_similarity(raw_left, raw_right, table.n_raws,
+                                                                           table.raw))
+    several = np.flatnonzero(open_ & ~single)
+    if several.size:
+        # slips move letters around but keep almost all of them: a pair whose changed words differ in
+        # more letters than MAX_SLIP_LETTERS is a different question, without looking further
+        moved = abs(diff[several] @ letters).sum(axis=1).A1
+        look = several[moved <= MAX_SLIP_LETTERS]
+        score[look] = -1.0
+    return score
+
+
+def _distinct_similarity(a: np.ndarray, b: np.ndarray, size: int, spell: Callable[[int], str]) -> np.ndarray:
+    """word_similarity of the words with ids a[k] and b[k], computed once per distinct pair of ids."""
+    n = max(size, 1)
+    codes, _, back = distinct_inverse(a * n + b)
+    sims = np.array([word_similarity(spell(c // n), spell(c % n)) for c in codes.tolist()], dtype=np.float32)
+    return sims[back]
+
+
+def _letter_counts(table: WordTable) -> csr_matrix:
+    """Letters per stem (articles count as none: swapping one for another is no change), stems x letters."""
+    alphabet: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for k, word in enumerate(table.stems):
+        if word not in ARTICLES:
+            rows.extend([k] * len(word))
+            cols.extend([alphabet.setdefault(ch, len(alphabet)) for ch in word])
+    return csr_matrix((np.ones(len(rows), np.int32), (rows, cols)),
+                      shape=(max(table.n_stems, 1), max(len(alphabet), 1)))
+
+
+def _in_order(stems_a: tuple[str, ...], words_a: tuple[str, ...], stems_b: tuple[str, ...],
+              words_b: tuple[str, ...]) -> float:
+    """The changed words of one pair, in text order, compared every way that can show a slip; the best counts.
+
+    Changed words are found order-free (so swapped words are no change) and by
+    aligning the two word sequences (so a repeated word is matched where it stands),
+    and compared as stems and as written.
+    """
+    only_a, only_b = changed_in_order(stems_a, stems_b)
+    best = leftover_similarity([stems_a[k] for k in only_a], [stems_b[k] for k in only_b])
+    if best < 100.0:
+        best = max(best, leftover_similarity([words_a[k] for k in only_a], [words_b[k] for k in only_b]))
+    if best < 100.0:
+        only_a, only_b = changed_by_alignment(words_a, words_b)
+        best = max(best, leftover_similarity([words_a[k] for k in only_a], [words_b[k] for k in only_b]))
+    return best
+
+
+def changed_words_similarity(a: str, b: str) -> float:
+    """How alike the words are that only one of two normalized texts has (100 when one side has none)."""
+    return float(changed_word_scores([a, b], np.array([[0, 1]]))[0])

@@ -1,0 +1,101 @@
+"""A reviewer choosing a cluster's keeper: the choice is logged, kept across runs, and re-scores the cluster.
+
+The new keeper's measurements against the old keeper are retired, every other
+member is measured again against the new keeper (similarity, answer agreement,
+kind), and the cluster is marked `keeper_by = 'human'` so later filter runs keep
+that pair as the keeper of whatever cluster it falls in.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+import numpy as np
+
+from curator.errors import CuratorError
+from curator.filters.clusters import answer_agreement, scores_between
+from curator.filters.dedup import DEDUP_KINDS, member_score_row
+from curator.filters.normalize import normalize
+from curator.filters.records import raises_flag
+from curator.filters.settings import FilterSettings
+from curator.store.connection import transaction
+from curator.store.rows import to_json
+
+_MARKS = ", ".join("?" * len(DEDUP_KINDS))
+
+
+def clusters_of(conn: sqlite3.Connection, pair_id: int) -> list[int]:
+    """Clusters the pair belongs to now (as a member or as the keeper), newest first."""
+    rows = conn.execute(
+        f"SELECT DISTINCT cluster_id FROM filter_scores WHERE pair_id = ? AND current = 1 AND cluster_id IS NOT NULL"
+        f" AND kind IN ({_MARKS}) UNION SELECT c.id FROM clusters c WHERE c.keeper_id = ? AND EXISTS"
+        " (SELECT 1 FROM filter_scores s WHERE s.cluster_id = c.id AND s.current = 1) ORDER BY 1 DESC",
+        (pair_id, *DEDUP_KINDS, pair_id))
+    return [r[0] for r in rows]
+
+
+def cluster_members(conn: sqlite3.Connection, cluster_id: int) -> list[int]:
+    rows = conn.execute(f"SELECT DISTINCT pair_id FROM filter_scores WHERE cluster_id = ? AND current = 1"
+                        f" AND kind IN ({_MARKS}) ORDER BY pair_id", (cluster_id, *DEDUP_KINDS))
+    return [r[0] for r in rows]
+
+
+def set_keeper(conn: sqlite3.Connection, pair_id: int, actor: str, settings: FilterSettings, *,
+               cluster_id: int | None = None, reason: str | None = None) -> dict[str, Any]:
+    """Make `pair_id` the keeper of its duplicate cluster (or of `cluster_id`); returns what changed."""
+    if cluster_id is None:
+        found = clusters_of(conn, pair_id)
+        if not found:
+            raise CuratorError(f"pair {pair_id} is in no duplicate cluster; run `curator filter --only dedup` first.")
+        cluster_id = found[0]
+    cluster = conn.execute("SELECT id, kind, keeper_id, keeper_by FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+    if cluster is None:
+        raise CuratorError(f"there is no cluster {cluster_id}.")
+    old = cluster["keeper_id"]
+    members = sorted(set(cluster_members(conn, cluster_id)) | {old})
+    if pair_id not in members:
+        raise CuratorError(f"pair {pair_id} is not a member of cluster {cluster_id} (members: "
+                           f"{', '.join(map(str, members[:20]))}).")
+    if pair_id == old:
+        return {"cluster_id": cluster_id, "keeper": old, "changed": False}
+    texts = {r[0]: (r[1], r[2]) for r in conn.execute(
+        f"SELECT id, question, answer FROM qa_pairs WHERE id IN ({', '.join('?' * len(members))})", members)}
+    others = [m for m in members if m != pair_id]
+    ids = [pair_id, *others]
+    questions = [normalize(texts[i][0]) for i in ids]
+    answers = [normalize(texts[i][1]) for i in ids]
+    rest = np.arange(1, len(ids))
+    keeper = np.zeros(len(others), dtype=np.int64)
+    q_scores = scores_between(questions, rest, keeper, settings.fuzzy_scorer, settings.threads)
+    same_q = np.array([questions[k] == questions[0] for k in rest.tolist()], dtype=bool)
+    q_scores[same_q] = 100.0
+    a_scores = np.full(len(others), 100.0, dtype=np.float32)
+    differ = np.flatnonzero([answers[k] != answers[0] for k in rest.tolist()])
+    if differ.size:
+        a_scores[differ] = answer_agreement(answers, rest[differ], keeper[differ], settings.answer_agree_cutoff,
+                                            settings.changed_word_cutoff, settings.threads)
+    rows = [member_score_row(m, pair_id, bool(sq), float(qs), float(a_s), settings)
+            for m, sq, qs, a_s in zip(others, same_q.tolist(), q_scores.tolist(), a_scores.tolist())]
+    conflicts = sum(r.kind == "conflict" for r in rows)
+    if conflicts:
+        rows.append(member_score_row(pair_id, pair_id, True, 100.0, 100.0, settings, conflicts=conflicts))
+    with transaction(conn):
+        conn.execute("UPDATE clusters SET keeper_id = ?, keeper_by = 'human' WHERE id = ?", (pair_id, cluster_id))
+        conn.execute(f"UPDATE filter_scores SET current = 0 WHERE cluster_id = ? AND current = 1 AND kind IN ({_MARKS})",
+                     (cluster_id, *DEDUP_KINDS))
+        conn.execute(f"UPDATE flags SET active = 0 WHERE cluster_id = ? AND active = 1 AND kind IN ({_MARKS})",
+                     (cluster_id, *DEDUP_KINDS))
+        for r in rows:
+            row = (r.pair_id, r.kind, r.score, r.reason, cluster_id, json.dumps(r.details, ensure_ascii=False))
+            conn.execute("INSERT INTO filter_scores (pair_id, kind, score, reason, cluster_id, details)"
+                         " VALUES (?, ?, ?, ?, ?, ?)", row)
+            if raises_flag(r.kind, r.score, r.details, settings):
+                conn.execute("INSERT INTO flags (pair_id, kind, score, reason, cluster_id, details)"
+                             " VALUES (?, ?, ?, ?, ?, ?)", row)
+        conn.execute("INSERT INTO reviews (pair_id, action, actor, before, after, reason) VALUES (?, 'keeper', ?, ?, ?, ?)",
+                     (pair_id, actor, to_json({"cluster_id": cluster_id, "keeper": old}),
+                      to_json({"cluster_id": cluster_id, "keeper": pair_id}), reason))
+    return {"cluster_id": cluster_id, "keeper": pair_id, "previous_keeper": old, "changed": True,
+            "members": [{"pair_id": r.pair_id, "kind": r.kind, "score": r.score} for r in rows]}

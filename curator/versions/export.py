@@ -1,0 +1,209 @@
+"""`curator export ID --format ...`: a version in the formats trainers read.
+
+Instruction formats (alpaca, sharegpt, openai chat messages, TRL prompt/completion)
+are built column-wise in polars from a prompt template, optionally with the source
+chunk's text; full-record formats (jsonl, csv, parquet) carry every lineage column.
+Output goes to one file per split in a folder (default exports/<id>/<format>/), or
+to one file when --out names a file. Each file is written beside its target and
+renamed into place, an existing file is replaced only with force, and no name can
+lead outside the chosen folder.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from curator.errors import CuratorError
+from curator.versions.layout import CONTEXTS_FILE, DATA_FILE, inside
+from curator.versions.verify import Version, open_version
+from curator.workspace import Workspace
+
+CHAT_FORMATS = ("alpaca", "sharegpt", "openai", "trl")
+RECORD_FORMATS = ("jsonl", "csv", "parquet")
+FORMATS = CHAT_FORMATS + RECORD_FORMATS
+SPLITS = ("train", "test")
+TEMPLATE_FIELDS = ("question", "context", "evidence", "language", "origin", "source_uri", "document_uri")
+_SUFFIXES = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}
+
+
+class ExportError(CuratorError):
+    pass
+
+
+@dataclass
+class ExportResult:
+    version_id: str
+    format: str
+    files: list[dict[str, Any]] = field(default_factory=list)
+    skipped_empty: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version": self.version_id, "format": self.format, "files": self.files,
+                "skipped_empty": self.skipped_empty}
+
+
+def parse_template(text: str) -> list[tuple[str, str | None]]:
+    """[(literal, field or None)] of a prompt template using {question}, {context}, ... ({{ }} for braces)."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise ExportError(f"the template is not valid: {exc} (write {{{{ and }}}} for literal braces).") from exc
+    out = []
+    for literal, name, spec, conversion in parts:
+        if name is not None and (name not in TEMPLATE_FIELDS or spec or conversion):
+            raise ExportError(f"the template uses {{{name}{'!' + conversion if conversion else ''}"
+                              f"{':' + spec if spec else ''}}}; it may use only "
+                              + ", ".join(f"{{{f}}}" for f in TEMPLATE_FIELDS) + ".")
+        out.append((literal, name))
+    return out
+
+
+def load_template(value: str | None) -> str | None:
+    """A template given inline, or read from a file when the value is @PATH."""
+    if value is None or not value.startswith("@"):
+        return value
+    path = Path(value[1:]).expanduser()
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"cannot read the template file {path}: {exc.strerror or exc}.") from exc
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"the template file {path} is not UTF-8 text ({exc}).") from exc
+
+
+def render_prompt(parts: list[tuple[str, str | None]]) -> pl.Expr:
+    pieces: list[pl.Expr] = []
+    for literal, name in parts:
+        if literal:
+            pieces.append(pl.lit(literal))
+        if name is not None:
+            pieces.append(pl.col(name).cast(pl.String).fill_null(""))
+    return pl.concat_str(pieces).str.strip_chars() if pieces else pl.lit("")
+
+
+def _messages(system: str | None, roles: tuple[str, str, str], prompt: pl.Expr, answer: pl.Expr | None,
+              key: str = "role", value: str = "content") -> pl.Expr:
+    sys_role, user_role, assistant_role = roles
+    turns = [pl.struct(**{key: pl.lit(sys_role), value: pl.lit(system)})] if system else []
+    turns.append(pl.struct(**{key: pl.lit(user_role), value: prompt}))
+    if answer is not None:
+        turns.append(pl.struct(**{key: pl.lit(assistant_role), value: answer}))
+    return pl.concat_list(turns)
+
+
+def shape_rows(frame: pl.DataFrame, fmt: str, *, template: str | None, system: str | None,
+               context: bool) -> pl.DataFrame:
+    """The rows of one export format, from version rows (with a 'context' column when needed)."""
+    if fmt in RECORD_FORMATS:
+        return frame
+    default = "{context}\n\n{question}" if context and fmt != "alpaca" else "{question}"
+    parts = parse_template(template if template is not None else default)
+    prompt = render_prompt(parts)
+    answer = pl.col("answer")
+    if fmt == "alpaca":
+        uses_context = any(name == "context" for _, name in parts)
+        extra = pl.col("context").fill_null("") if context and not uses_context else pl.lit("")
+        columns = {"instruction": prompt, "input": extra, "output": answer}
+        if system:
+            columns = {"system": pl.lit(system), **columns}
+        return frame.select(**columns)
+    if fmt == "sharegpt":
+        return frame.select(conversations=_messages(system, ("system", "human", "gpt"), prompt, answer,
+                                                    key="from", value="value"))
+    chat = ("system", "user", "assistant")
+    if fmt == "openai":
+        return frame.select(messages=_messages(system, chat, prompt, answer))
+    return frame.select(prompt=_messages(system, chat, prompt, None),
+                        completion=pl.concat_list([pl.struct(role=pl.lit("assistant"), content=answer)]))
+
+
+def _suffix(fmt: str, out: Path) -> str | None:
+    """The file type --out names, or None when it names a folder."""
+    ext = out.suffix.lower().lstrip(".")
+    allowed = {"jsonl", "json"} if fmt in CHAT_FORMATS or fmt == "jsonl" else {_SUFFIXES[fmt]}
+    if ext in allowed:
+        return ext
+    if ext in {"jsonl", "json", "csv", "parquet"}:
+        raise ExportError(f"--out {out} names a .{ext} file, but --format {fmt} writes "
+                          + " or ".join(f".{a}" for a in sorted(allowed)) + " files.")
+    return None
+
+
+def _write(frame: pl.DataFrame, path: Path, ext: str, force: bool) -> dict[str, Any]:
+    if path.exists() and not force:
+        raise ExportError(f"{path} already exists; pass --force to replace it.")
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; choose another --out.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        if ext == "jsonl":
+            frame.write_ndjson(tmp)
+        elif ext == "json":
+            frame.write_json(tmp)
+        elif ext == "csv":
+            frame.write_csv(tmp)
+        else:
+            frame.write_parquet(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {"path": str(path), "rows": frame.height, "bytes": path.stat().st_size}
+
+
+def _version_rows(version: Version, context: bool) -> pl.DataFrame:
+    frame = version.read()
+    if context:
+        frame = frame.join(version.contexts(), on="chunk_id", how="left", maintain_order="left")
+    return frame
+
+
+def export_version(ws: Workspace, ref: str, fmt: str, *, out: Path | None = None, split: str = "all",
+                   template: str | None = None, system: str | None = None, context: bool = False,
+                   force: bool = False) -> ExportResult:
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    if split not in (*SPLITS, "all"):
+        raise ExportError(f"unknown split {split!r}; choose train, test or all.")
+    if template is not None:
+        parse_template(template)  # refuse a bad template before reading anything
+        context = context or "{context}" in template
+    version = open_version(ws, ref, files=(DATA_FILE, CONTEXTS_FILE) if context else (DATA_FILE,))
+    rows = _version_rows(version, context)
+    result = ExportResult(version_id=version.id, format=fmt)
+    target = Path(out) if out is not None else ws.path("exports") / version.id / fmt
+    ext = _suffix(fmt, target)
+    if ext is not None:  # one file holding the chosen split(s)
+        chosen = rows if split == "all" else rows.filter(pl.col("split") == split)
+        result.files.append({"split": split, **_write(shape_rows(chosen, fmt, template=template, system=system,
+                                                                 context=context), target.resolve(), ext, force)})
+        return result
+    ext = _SUFFIXES.get(fmt, "jsonl")
+    for name in (SPLITS if split == "all" else (split,)):
+        part = rows.filter(pl.col("split") == name)
+        if part.height == 0:
+            result.skipped_empty.append(name)
+            continue
+        path = inside(target, f"{name}.{ext}")
+        shaped = shape_rows(part, fmt, template=template, system=system, context=context)
+        result.files.append({"split": name, **_write(shaped, path, ext, force)})
+    return result
+
+
+def push_to_hub(result: ExportResult, repo: str, *, private: bool = True) -> None:
+    """Upload exported files as a Hub dataset repo (needs network and a token in $HF_TOKEN)."""
+    import datasets
+
+    loader = {"jsonl": "json", "csv": "csv", "parquet": "parquet"}
+    files = {f["split"]: f["path"] for f in result.files if f["split"] in SPLITS}
+    if not files:
+        raise ExportError("--push needs a per-split export (a folder for --out, not a single file).")
+    kind = loader[Path(next(iter(files.values()))).suffix.lstrip(".")]
+    dataset = datasets.load_dataset(kind, data_files=files)
+    dataset.push_to_hub(repo, private=private)

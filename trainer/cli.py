@@ -1,0 +1,116 @@
+"""`python -m trainer`: train, eval, chat and serve without curator (a version directory is all it needs).
+
+`curator train/eval/chat/serve` call the same functions and add the workspace:
+resolving version ids, recording runs in the store and writing eval_low flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from trainer.presets import PRESETS
+
+
+def _override_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("training settings (override the preset)")
+    group.add_argument("--epochs", type=float)
+    group.add_argument("--max-steps", type=int)
+    group.add_argument("--learning-rate", type=float)
+    group.add_argument("--lora-r", type=int)
+    group.add_argument("--lora-alpha", type=int)
+    group.add_argument("--batch-tokens", type=int, help="padded tokens per micro-batch")
+    group.add_argument("--grad-accum", type=int)
+    group.add_argument("--max-length", type=int, help="default: from the version's length statistics")
+    group.add_argument("--template", choices=["auto", "chat", "gemma", "qa", "alpaca"])
+    group.add_argument("--system", help="system prompt put before every question")
+    group.add_argument("--context", dest="context_field", choices=["", "evidence", "context"])
+    group.add_argument("--seed", type=int)
+    group.add_argument("--save-every", type=int)
+    group.add_argument("--no-quant", action="store_true", help="bf16 LoRA instead of 4-bit QLoRA on CUDA")
+    group.add_argument("--no-compile", action="store_true", help="do not torch.compile the decoder layers")
+    group.add_argument("--gradient-checkpointing", action="store_true")
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("epochs", "max_steps", "learning_rate", "lora_r", "lora_alpha", "batch_tokens", "grad_accum",
+             "max_length", "template", "system", "context_field", "seed", "save_every")
+    found = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    if getattr(args, "no_quant", False):
+        found["quantize"] = False
+    if getattr(args, "no_compile", False):
+        found["compile"] = False
+    if getattr(args, "gradient_checkpointing", False):
+        found["gradient_checkpointing"] = True
+    return found
+
+
+def _last_run(runs: Path) -> Path:
+    done = sorted((p for p in runs.glob("*/run.json")), key=lambda p: p.stat().st_mtime)
+    if not done:
+        raise SystemExit(f"no runs in {runs}")
+    return done[-1].parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m trainer", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="fine-tune on a version directory")
+    train.add_argument("version", type=Path, nargs="?", help="a versions/<id>/ directory (not with --resume)")
+    train.add_argument("--runs", type=Path, default=Path("runs"), help="where runs/<id>/ folders go")
+    train.add_argument("--base", default="", help="Hugging Face id or local path (default: bundled Gemma 3 270M)")
+    train.add_argument("--preset", default="smoke", choices=PRESETS)
+    train.add_argument("--run-id", help="name of the new run (default: time and a random suffix)")
+    train.add_argument("--resume", type=Path, help="a killed run's folder: continue from its last checkpoint")
+    train.add_argument("--merge", action="store_true", help="also write a merged bf16 model to merged/")
+    train.add_argument("--report-to", default="", choices=["", "tensorboard", "wandb"])
+    _override_args(train)
+    ev = sub.add_parser("eval", help="evaluate a run on its version's test split")
+    ev.add_argument("run", type=Path, nargs="?", help="a runs/<id>/ folder (default: the latest in --runs)")
+    ev.add_argument("--runs", type=Path, default=Path("runs"))
+    ev.add_argument("--version", type=Path, help="evaluate on another version directory's test split")
+    ev.add_argument("--max-new-tokens", type=int, default=128)
+    ev.add_argument("--batch-size", type=int, default=32)
+    ev.add_argument("--temperature", type=float, default=0.0)
+    ev.add_argument("--repetition-penalty", type=float, default=1.0)
+    ev.add_argument("--limit", type=int, default=0)
+    ev.add_argument("--embedding-model", default="")
+    ev.add_argument("--low-semscore", type=float, default=0.5)
+    for command in (train, ev):
+        command.add_argument("--json", action="store_true", help="print one JSON document at the end")
+    args = parser.parse_args(argv)
+    log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else print
+    if args.command == "train":
+        import torch
+
+        from trainer.run import execute, plan
+
+        if args.resume:
+            run_dir = args.resume
+        elif args.version is None:
+            parser.error("train needs a version directory, or --resume RUN_DIR")
+        else:
+            run_dir = plan(args.version, args.runs, base=args.base, preset_name=args.preset,
+                           overrides=overrides_from(args), run_id=args.run_id, on_gpu=torch.cuda.is_available())
+        manifest = execute(run_dir, merge=args.merge, report_to=args.report_to, log=log,
+                           on_log=lambda r: log(json.dumps(r)))
+        if args.json:
+            print(json.dumps(manifest, ensure_ascii=False, default=str))
+        return 0
+    from trainer.evaluate import EvalOptions, evaluate
+    from trainer.generate import Settings
+
+    run_dir = args.run or _last_run(args.runs)
+    settings = Settings(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
+                        temperature=args.temperature, repetition_penalty=args.repetition_penalty)
+    report = evaluate(run_dir, EvalOptions(version_dir=args.version, settings=settings, limit=args.limit,
+                                           embedding_model=args.embedding_model, low_semscore=args.low_semscore,
+                                           judge_off_reason="python -m trainer has no judge endpoint"), log=log)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, default=str))
+    else:
+        print((run_dir / "eval" / "report.md").read_text(encoding="utf-8"))
+    return 0
