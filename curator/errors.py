@@ -30,6 +30,3 @@ class SchemaTooNew(StoreError):
 class CorruptDatabase(StoreError):
     pass
 
-
-class StageNotBuilt(CuratorError):
-    exit_code = 3

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from curator import __version__
-from curator.errors import StageNotBuilt, WorkspaceNotFound
+from curator.errors import WorkspaceNotFound
 from curator.workspace import Workspace, find_root, open_workspace
 
 out = Console()
@@ -38,7 +38,6 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(llm_app, name="llm")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")]
-PASS_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 _state: dict[str, Any] = {"workspace": None}
 
@@ -78,7 +77,3 @@ def emit_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
     sys.stdout.flush()
 
-
-def not_built(command: str, stage: str) -> NoReturn:
-    raise StageNotBuilt(f"`curator {command}` is not built yet: the {stage} stage has not landed in this "
-                        "version of curator. Nothing was done.")

@@ -26,15 +26,3 @@ def test_unknown_command_is_a_usage_error(curator_cmd):
     assert result.returncode == 2
     assert "No such command" in result.stderr
 
-
-# Stages that have not landed yet must say so and fail, never print fake output.
-# Remove a name from this list when its stage is built.
-NOT_BUILT: list[str] = []
-
-
-@pytest.mark.parametrize("name", NOT_BUILT)
-def test_unbuilt_stage_says_so_and_fails(workspace, curator_cmd, name):
-    result = curator_cmd("-w", str(workspace.root), name, "anything", "--json")
-    assert result.returncode == 3
-    assert "not built yet" in result.stderr
-    assert result.stdout == ""
