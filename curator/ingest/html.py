@@ -5,6 +5,14 @@ workers, so both produce the same text for the same page. Metadata extraction
 (dates, authors) is left off on purpose: it costs about as much as the content
 extraction itself and nothing downstream reads it; the title comes from the
 first heading of the extracted text, else the page's <title>.
+
+trafilatura runs in fast mode, without its fallback extractors (readability
+and jusText), which cost about a quarter of the extraction. On well-formed
+pages the fallbacks change nothing: the output was identical on the crawl
+benchmark's 2,000 pages, the sample corpus and 95% of 1,200 Rust
+documentation pages; where it differed, fast mode kept whole source listings
+the fallbacks cut short, and on about 1% of pages (short API pages without
+paragraph markup) it kept less than the fallbacks would have.
 """
 
 from __future__ import annotations
@@ -38,7 +46,8 @@ def html_to_markdown(html: str, url: str | None = None) -> HtmlText:
     markdown = None
     if html and html.strip():
         markdown = trafilatura.extract(html, url=url, output_format="markdown", include_tables=True,
-                                       include_formatting=True, include_comments=False, with_metadata=False)
+                                       include_formatting=True, include_comments=False, with_metadata=False,
+                                       fast=True)
     markdown = (markdown or "").strip()
     if not markdown:
         raise NoMainContent(f"{where}: no main content found (the page holds only navigation, scripts or "

@@ -124,7 +124,7 @@ def _running_count(mask: np.ndarray) -> np.ndarray:
 
 
 def sentence_ends(points: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """Where each sentence end ends, in order, from a text's code points and their classes (_CLASS).
+    r"""Where each sentence end ends, in order, from a text's code points and their classes (_CLASS).
 
     The ends are those of the regular expression
     `[.!?。？！…]+["'”’)\]」』]*(?=\s)|\n` scanning the text: a run of end

@@ -18,6 +18,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 DEFAULT_TRACKING_PARAMS = ("utm_*", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "yclid",
@@ -115,8 +116,14 @@ def has_credentials(url: str) -> bool:
     return any(k.lower() in SECRET_PARAMS for k, _ in parse_qsl(parts.query, keep_blank_values=True))
 
 
+@lru_cache(maxsize=8192)
 def origin(url: str) -> str:
-    """scheme://host[:port] of a normalized URL: the unit robots.txt and politeness apply to."""
+    """scheme://host[:port] of a normalized URL: the unit robots.txt and politeness apply to.
+
+    Cached: the crawl asks again for the same URLs (queueing, fetching, the
+    robots.txt check, the scope of each link found), and splitting them was
+    a noticeable share of the crawling process's time.
+    """
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -157,14 +164,18 @@ class Scope:
             raise ValueError(f"unknown scope {mode!r}: use 'host' or 'prefix'")
         return cls(seed, mode, _compile(include, "--include"), _compile(exclude, "--exclude"))
 
-    @property
+    @cached_property
+    def home(self) -> str:
+        return origin(self.seed)
+
+    @cached_property
     def prefix(self) -> str:
         path = urlsplit(self.seed).path
         folder = path if path.endswith("/") or "." not in path.rsplit("/", 1)[-1] else path.rsplit("/", 1)[0] + "/"
         return folder.rstrip("/") + "/"
 
     def allows(self, url: str) -> bool:
-        if origin(url) != origin(self.seed):
+        if origin(url) != self.home:
             return False
         if self.mode == "prefix" and url != self.seed:
             path = urlsplit(url).path
