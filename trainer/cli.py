@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                            overrides=overrides_from(args), run_id=args.run_id, on_gpu=torch.cuda.is_available())
         manifest = execute(run_dir, merge=args.merge, report_to=args.report_to, log=log,
                            on_log=lambda r: log(json.dumps(r)))
-        if args.json:
+        if args.json and manifest.get("status") == "done":  # the other data-parallel ranks return unfinished
             print(json.dumps(manifest, ensure_ascii=False, default=str))
         return 0
     from trainer.evaluate import EvalOptions, evaluate

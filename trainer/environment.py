@@ -56,6 +56,8 @@ def hardware(accelerator: Any = None) -> dict[str, Any]:
                      "cuda": torch.version.cuda})
     else:
         info["device"] = "cpu"
+    if info["processes"] > 1:  # nccl on GPUs; gloo when CPU processes test the data-parallel path
+        info["backend"] = accelerator.state.backend
     return info
 
 

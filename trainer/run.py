@@ -73,9 +73,7 @@ def plan(version_dir: Path, runs_dir: Path, *, base: str | None, preset_name: st
 def execute(run_dir: Path, *, merge: bool = False, report_to: str = "",
             log: Callable[[str], None] = print, on_log: Callable[[dict[str, Any]], None] | None = None) -> dict:
     """Train (or resume) the run planned in run_dir; return its final manifest."""
-    from accelerate import Accelerator
-
-    accelerator = Accelerator()
+    accelerator = _accelerator()
     main = accelerator.is_main_process
     manifest = read_run(run_dir)
     if manifest.get("status") == "done":
@@ -104,8 +102,8 @@ def execute(run_dir: Path, *, merge: bool = False, report_to: str = "",
         "status": "running", "started_at": manifest.get("started_at") or environment.now(),
         "version": {"id": version.id, "path": str(version.path), "train_pairs": len(version.train),
                     "test_pairs": len(version.test)},
-        "base_model": {**manifest["base_model"], "path": base_path,
-                       "sha256": manifest["base_model"].get("sha256") or base_hash(base_path)},
+        "base_model": {**manifest["base_model"], "path": base_path,  # only the main process writes the hash
+                       "sha256": manifest["base_model"].get("sha256") or (base_hash(base_path) if main else None)},
         "template": formatter.template, "stop_token_ids": formatter.stop_ids(),
         "hyperparameters": {**hyper.as_dict(), "max_length": max_length},
         "data": {"train_examples": len(data), "length_stats": lengths, "truncated_answers": data.truncated,
@@ -153,6 +151,25 @@ def execute(run_dir: Path, *, merge: bool = False, report_to: str = "",
     write_json(run_dir / RUN_FILE, manifest)
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # adapter/ holds the final weights
     return manifest
+
+
+def _accelerator() -> Any:
+    """The Accelerator, joined with every process the launcher started.
+
+    torchrun (what `accelerate launch --multi_gpu` runs) sets WORLD_SIZE, but on a
+    machine without CUDA accelerate ignores it unless told to use the CPU: each
+    process then trains the whole run alone and all of them write the same files.
+    Asking for the CPU there joins them over gloo instead.
+    """
+    import torch
+    from accelerate import Accelerator
+
+    launched = int(os.environ.get("WORLD_SIZE", "1"))
+    accelerator = Accelerator(cpu=launched > 1 and not torch.cuda.is_available())
+    if launched > 1 and accelerator.num_processes != launched:
+        raise RunError(f"{launched} processes were launched but accelerate joined {accelerator.num_processes}; "
+                       "they would not share the gradients (`accelerate env` shows the setup).")
+    return accelerator
 
 
 def _lengths(encoded: list[tuple[list[int], list[int]]]):

@@ -48,7 +48,7 @@ def train(
                     "(default: \\[train].base_model, else the bundled Gemma 3 270M).")] = None,
     preset: Annotated[str | None, typer.Option("--preset", help=PRESET_HELP)] = None,
     gpus: Annotated[int, typer.Option("--gpus", min=1, help="Train data-parallel on N GPUs through "
-                                      "`accelerate launch`.")] = 1,
+                                      "`accelerate launch` (without CUDA: N CPU processes, to test that path).")] = 1,
     merge: Annotated[bool, typer.Option("--merge", help="Also write a merged bf16 model to runs/<id>/merged/ "
                                         "(the base reloaded unquantized; never merged into 4-bit weights).")] = False,
     resume: Annotated[str | None, typer.Option("--resume", help="Continue a killed run (its id) from its last "
@@ -75,6 +75,7 @@ def train(
 
     from trainer.run import execute, plan, read_run
 
+    _check_gpus(gpus)
     ws = current_workspace()
     cfg = ws.config["train"]
     conn = ws.connect()
@@ -106,7 +107,7 @@ def train(
     with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus}) as counts:
         counts["run"] = run_dir.name
         if gpus > 1:
-            manifest = _launch(run_dir, gpus, merge, report_to)
+            manifest = _launch(run_dir, gpus, merge, report_to, log, json_out)
         else:
             manifest = _train_here(run_dir, merge, report_to, log, execute)
         counts.update({k: manifest.get("results", {}).get(k) for k in ("steps", "tokens_per_s", "final_loss")})
@@ -134,21 +135,50 @@ def _train_here(run_dir: Path, merge: bool, report_to: str, log: Any, execute: A
             raise
 
 
-def _launch(run_dir: Path, gpus: int, merge: bool, report_to: str) -> dict[str, Any]:
+def _check_gpus(gpus: int) -> None:
+    """Refuse more GPUs than CUDA shows before a run folder is made: the launch would fail in every process."""
+    import torch
+
+    if gpus > 1 and torch.cuda.is_available() and gpus > torch.cuda.device_count():
+        visible = torch.cuda.device_count()
+        raise CuratorError(f"--gpus {gpus} asks for more GPUs than the {visible} this machine shows "
+                           f"(CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}); "
+                           f"pass --gpus {visible} or fewer.")
+
+
+def _launcher(gpus: int, log: Any) -> tuple[list[str], dict[str, str]]:
+    """The `accelerate launch` command and environment: one process per GPU, or per CPU share without CUDA."""
+    import torch
+
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(gpus),
+               "--multi_gpu", "--mixed_precision", "no"]
+    if torch.cuda.is_available():
+        return command, {**os.environ, "NCCL_NVLS_ENABLE": os.environ.get("NCCL_NVLS_ENABLE", "0")}
+    log(f"no CUDA GPU: training as {gpus} CPU processes over gloo, to test the data-parallel path "
+        "(not faster than one process).")
+    # `--cpu` would start a single process; --multi_gpu starts N through torchrun, and ACCELERATE_USE_CPU makes
+    # accelerate join them over gloo. Port 0 picks a free one, so parallel test runs do not collide.
+    threads = max(1, (os.cpu_count() or 1) // gpus)
+    command += ["--main_process_port", "0", "--num_cpu_threads_per_process", str(threads)]
+    return command, {**os.environ, "ACCELERATE_USE_CPU": "true"}
+
+
+def _launch(run_dir: Path, gpus: int, merge: bool, report_to: str, log: Any, json_out: bool) -> dict[str, Any]:
     """The same run, data-parallel: `accelerate launch` starts one trainer process per GPU."""
     from trainer.run import read_run
 
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(gpus),
-               "--multi_gpu", "--mixed_precision", "no", "-m", "trainer", "train", "--resume", str(run_dir)]
+    command, env = _launcher(gpus, log)
+    command += ["-m", "trainer", "train", "--resume", str(run_dir)]
     if merge:
         command.append("--merge")
     if report_to:
         command += ["--report-to", report_to]
-    env = {**os.environ, "NCCL_NVLS_ENABLE": os.environ.get("NCCL_NVLS_ENABLE", "0")}
-    result = subprocess.run(command, env=env, check=False)
+    # The trainer processes log to their stdout; with --json ours must hold the manifest alone, so theirs goes to
+    # our stderr (file descriptor 2, which also works when sys.stderr is replaced in-process).
+    result = subprocess.run(command, env=env, check=False, stdout=2 if json_out else None)
     manifest = read_run(run_dir)
     if result.returncode != 0 or manifest.get("status") != "done":
-        raise CuratorError(f"the {gpus}-GPU training of run {run_dir.name} failed (exit {result.returncode}); "
+        raise CuratorError(f"the {gpus}-process training of run {run_dir.name} failed (exit {result.returncode}); "
                            f"resume it with `curator train --resume {run_dir.name}`.")
     return manifest
 
