@@ -100,3 +100,20 @@ def test_sitemaps_and_sitemap_indexes():
     index = b"""<sitemapindex><sitemap><loc>http://example.com/s1.xml</loc></sitemap></sitemapindex>"""
     assert sitemap_locations(index) == ("index", ["http://example.com/s1.xml"])
     assert sitemap_locations(gzip.compress(urlset))[1][0] == "http://example.com/a"
+
+
+
+@pytest.mark.parametrize(("link", "key", "fetch"), [
+    ("/docs/guide/", "https://example.com/docs/guide", "https://example.com/docs/guide/"),
+    ("/docs/guide", "https://example.com/docs/guide", "https://example.com/docs/guide"),
+    ("guide/", "https://example.com/docs/guide", "https://example.com/docs/guide/"),
+    ("../up/./", "https://example.com/up", "https://example.com/up/"),
+    ("/", "https://example.com/", "https://example.com/"),
+    ("//other.org/a/?utm_source=x&b=1", "https://other.org/a?b=1", "https://other.org/a/?b=1"),
+])
+def test_a_link_gives_its_key_and_the_spelling_to_request(link, key, fetch):
+    from curator.ingest.crawler.urls import normalize_url_pair
+
+    base = "https://example.com/docs/intro.html"
+    assert normalize_url_pair(link, base) == (key, fetch)
+    assert (normalize_url(link, base), normalize_url(link, base, keep_trailing_slash=True)) == (key, fetch)

@@ -49,3 +49,25 @@ def test_bytes_that_are_neither_utf8_nor_korean_are_refused_with_the_line():
 ])
 def test_language_is_detected_by_script(text, expected):
     assert detect_language(text) == expected
+
+
+def test_script_table_counts_as_a_character_by_character_reading_would():
+    from curator.ingest.language import _script_counts
+
+    def by_hand(text):
+        hangul = latin = kana = han = 0
+        for ch in text:
+            o = ord(ch)
+            if 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
+                hangul += 1
+            elif 0x3040 <= o <= 0x30FF:
+                kana += 1
+            elif 0x4E00 <= o <= 0x9FFF:
+                han += 1
+            elif ch.isalpha():
+                latin += 1
+        return hangul, latin, kana, han
+
+    every = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF) + "𝐀𝐁 𠀀😀"
+    for start in range(0, len(every), 4096):
+        assert _script_counts(every[start:start + 4096]) == by_hand(every[start:start + 4096])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections import deque
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +21,11 @@ from curator.ingest.crawler.fetch import REDIRECT_STATUSES, Fetcher, FetchFailed
 from curator.ingest.crawler.kinds import page_kind
 from curator.ingest.crawler.netguard import PrivateAddressRefused
 from curator.ingest.crawler.persist import SeedPlan, link_redirect, store_page
+from curator.ingest.crawler.pool import ExtractionPool
 from curator.ingest.crawler.progress import CrawlCounts
 from curator.ingest.crawler.settings import CrawlSettings
 from curator.ingest.crawler.sitemaps import queue_sitemap_urls
-from curator.ingest.crawler.urls import UnsupportedUrl, normalize_url, origin, path_and_query
+from curator.ingest.crawler.urls import UnsupportedUrl, normalize_url_pair, origin, path_and_query
 from curator.store.crawl import frontier_row, mark
 from curator.store.runs import record_error
 
@@ -61,7 +61,7 @@ class Stored(Exception):
 
 
 class Crawler:
-    def __init__(self, conn: sqlite3.Connection, config: dict[str, Any], settings: CrawlSettings, pool: Executor,
+    def __init__(self, conn: sqlite3.Connection, config: dict[str, Any], settings: CrawlSettings, pool: ExtractionPool,
                  run_id: int | None, counts: CrawlCounts | None = None) -> None:
         self.conn, self.config, self.settings, self.pool, self.run_id = conn, config, settings, pool, run_id
         self.counts = counts or CrawlCounts()
@@ -205,9 +205,7 @@ class Crawler:
             if resp.status not in REDIRECT_STATUSES or not location:
                 return resp, chain[1:]
             try:
-                key = normalize_url(location, resp.final_url, self.settings.tracking_params)
-                fetch_url = normalize_url(location, resp.final_url, self.settings.tracking_params,
-                                          keep_trailing_slash=True)
+                key, fetch_url = normalize_url_pair(location, resp.final_url, self.settings.tracking_params)
             except UnsupportedUrl as exc:
                 raise FetchFailed(f"redirects to a URL the crawler cannot follow ({exc})", resp.status) from exc
             if key in chain:
@@ -237,7 +235,7 @@ class Crawler:
             job = PageJob(item.url, resp.final_url, kind, resp.headers.get("content-type", ""), resp.body or b"",
                           tuple(self.settings.tracking_params), self.chunking)
             try:
-                result = await asyncio.get_running_loop().run_in_executor(self.pool, extract_page, job)
+                result = await self.pool.run(extract_page, job)
             except Exception as exc:  # noqa: BLE001 (a dead worker fails this page only)
                 self._fail(item, f"the extraction process failed ({type(exc).__name__}: {exc})", resp.status)
                 return

@@ -15,7 +15,7 @@ import re
 import zlib
 from collections.abc import Sequence
 
-from curator.ingest.crawler.urls import UnsupportedUrl, normalize_url
+from curator.ingest.crawler.urls import UnsupportedUrl, normalize_url, normalize_url_pair
 
 _HREF = re.compile(r"""<(?:a|area)\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _BASE = re.compile(r"""<base\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
@@ -47,11 +47,10 @@ def page_links(page: str, base_url: str, tracking_params: Sequence[str]) -> list
         if not href or href.lower().startswith(_SKIP_SCHEMES):
             continue
         try:
-            key = normalize_url(href, base, tracking_params)
+            key, fetch = normalize_url_pair(href, base, tracking_params)
         except UnsupportedUrl:
             continue
-        if key not in seen:
-            seen[key] = normalize_url(href, base, tracking_params, keep_trailing_slash=True)
+        seen.setdefault(key, fetch)
     return list(seen.items())
 
 

@@ -11,7 +11,6 @@ import asyncio
 import re
 import socket
 import sqlite3
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,7 @@ from curator.errors import CuratorError
 from curator.ingest.crawler.engine import Crawler
 from curator.ingest.crawler.netguard import address_refusal
 from curator.ingest.crawler.persist import SeedPlan
-from curator.ingest.crawler.pool import extraction_pool
+from curator.ingest.crawler.pool import ExtractionPool, extraction_pool
 from curator.ingest.crawler.progress import CrawlCounts
 from curator.ingest.crawler.settings import CrawlSettings
 from curator.ingest.crawler.urls import Scope, UnsupportedUrl, has_credentials, host_of, normalize_url
@@ -58,7 +57,7 @@ class CrawlReport:
 
 
 def run_crawl(conn: sqlite3.Connection, config: dict[str, Any], urls: list[str], settings: CrawlSettings, *,
-              counts: CrawlCounts | None = None, pool: Executor | None = None) -> CrawlReport:
+              counts: CrawlCounts | None = None, pool: ExtractionPool | None = None) -> CrawlReport:
     """Crawl from `urls` into the store. Raises CuratorError when no seed can be crawled at all."""
     try:  # a bad pattern fails the command before anything is recorded
         Scope.build("http://example.com/", settings.scope, settings.include, settings.exclude)

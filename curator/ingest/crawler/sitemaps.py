@@ -14,7 +14,13 @@ from curator.ingest.crawler.links import MAX_SITEMAP_BYTES, sitemap_locations
 from curator.ingest.crawler.netguard import PrivateAddressRefused
 from curator.ingest.crawler.persist import SeedPlan, queue_within_limits
 from curator.ingest.crawler.settings import CrawlSettings
-from curator.ingest.crawler.urls import UnsupportedUrl, normalize_url, origin, path_and_query
+from curator.ingest.crawler.urls import (
+    UnsupportedUrl,
+    normalize_url,
+    normalize_url_pair,
+    origin,
+    path_and_query,
+)
 from curator.store.connection import transaction
 from curator.store.crawl import update_source_meta
 from curator.store.runs import record_error
@@ -58,11 +64,11 @@ async def queue_sitemap_urls(conn: sqlite3.Connection, fetcher: Fetcher, plan: S
         items = []
         for loc in locations:
             try:
-                key = normalize_url(loc, None, settings.tracking_params)
+                key, fetch_url = normalize_url_pair(loc, None, settings.tracking_params)
             except UnsupportedUrl:
                 continue
             if plan.scope.allows(key):
-                items.append((key, normalize_url(loc, None, settings.tracking_params, keep_trailing_slash=True), 1))
+                items.append((key, fetch_url, 1))
         with transaction(conn):
             added.extend(queue_within_limits(conn, plan, items))
     with transaction(conn):

@@ -40,9 +40,34 @@ def normalize_url(url: str, base: str | None = None,
                   tracking_params: Sequence[str] = DEFAULT_TRACKING_PARAMS, *,
                   keep_trailing_slash: bool = False) -> str:
     """The canonical form of `url` (resolved against `base` when relative); UnsupportedUrl if not http(s)."""
+    key, fetch = normalize_url_pair(url, base, tracking_params)
+    return fetch if keep_trailing_slash else key
+
+
+def normalize_url_pair(url: str, base: str | None = None,
+                       tracking_params: Sequence[str] = DEFAULT_TRACKING_PARAMS) -> tuple[str, str]:
+    """(frontier key, URL to request): `normalize_url` without and with keep_trailing_slash, parsed once."""
     url = url.strip()
     if base is not None:
-        url = urljoin(base, url)
+        url = _join_absolute_path(origin(base), url) if _is_absolute_path(url) else urljoin(base, url)
+    return _normalized_pair(url, tuple(tracking_params))
+
+
+def _is_absolute_path(reference: str) -> bool:
+    return reference.startswith("/") and not reference.startswith("//")
+
+
+@lru_cache(maxsize=8192)
+def _join_absolute_path(home: str, reference: str) -> str:
+    # A reference that starts with one slash takes only the scheme and host from its base, so its resolution
+    # can be cached per site instead of per page: most of a page's links are such paths to the same pages.
+    return urljoin(home + "/", reference)
+
+
+@lru_cache(maxsize=8192)
+def _normalized_pair(url: str, tracking_params: tuple[str, ...]) -> tuple[str, str]:
+    # Cached on the absolute URL: a site's pages link to the same pages again and again (navigation, sidebars),
+    # each from its own base, so the look-up hits once the relative link is resolved.
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -58,9 +83,10 @@ def normalize_url(url: str, base: str | None = None,
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
-    path = _normalize_path(parts.path, keep_trailing_slash)
+    path, trailing_slash = _normalize_path(parts.path)
     query = _normalize_query(parts.query, tracking_params)
-    return urlunsplit((scheme, netloc, path, query, ""))
+    key = urlunsplit((scheme, netloc, path, query, ""))
+    return key, urlunsplit((scheme, netloc, path + "/", query, "")) if trailing_slash else key
 
 
 def _idna(host: str) -> str:
@@ -81,18 +107,19 @@ def _normalize_escapes(text: str, safe: str) -> str:
     return quote(text, safe=safe + "%")
 
 
-def _normalize_path(path: str, keep_trailing_slash: bool) -> str:
+def _normalize_path(path: str) -> tuple[str, bool]:
+    """The path without dot segments and trailing slash, and whether the link spelled it with one (not the root)."""
     if not path:
-        return "/"
+        return "/", False
     path = _normalize_escapes(path, "/:@!$&'()*+,;=-._~")
     resolved = posixpath.normpath(path)
     if resolved.startswith("//"):  # normpath keeps a leading double slash; the web does not mean anything by it
         resolved = "/" + resolved.lstrip("/")
     if resolved in (".", ""):
-        return "/"
+        return "/", False
     if resolved == "/":
-        return resolved
-    return resolved + "/" if keep_trailing_slash and path.endswith("/") else resolved.rstrip("/")
+        return resolved, False
+    return resolved.rstrip("/"), path.endswith("/")
 
 
 def _normalize_query(query: str, tracking_params: Sequence[str]) -> str:
