@@ -93,6 +93,11 @@ def test_links_of_a_page():
     assert robots_meta(page) == {"noindex", "nofollow"}
 
 
+def test_a_broken_link_is_skipped_and_the_rest_kept():
+    page = '<a href="http://[broken/">x</a> <a href="ok.html">ok</a>'
+    assert page_links(page, "http://example.com/", ()) == [("http://example.com/ok.html", "http://example.com/ok.html")]
+
+
 def test_sitemaps_and_sitemap_indexes():
     urlset = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
         <url><loc>http://example.com/a</loc></url><url><loc> http://example.com/b?x=1&amp;y=2 </loc></url></urlset>"""

@@ -48,7 +48,7 @@ def page_links(page: str, base_url: str, tracking_params: Sequence[str]) -> list
             continue
         try:
             key, fetch = normalize_url_pair(href, base, tracking_params)
-        except UnsupportedUrl:
+        except (UnsupportedUrl, ValueError):  # urljoin raises ValueError on a broken host like http://[x/
             continue
         seen.setdefault(key, fetch)
     return list(seen.items())
