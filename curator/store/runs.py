@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from curator.processes import process_alive
 from curator.store.connection import transaction
 from curator.store.rows import as_dict, insert, now, to_json
 
@@ -58,7 +59,7 @@ def get_run(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:
 def mark_interrupted_runs(conn: sqlite3.Connection) -> int:
     """Runs still 'running' whose process is gone were killed: say so instead of showing them as live."""
     rows = conn.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
-    dead = [r["id"] for r in rows if not _alive(r["pid"])]
+    dead = [r["id"] for r in rows if not process_alive(r["pid"])]
     if dead:
         with transaction(conn):
             conn.executemany(
@@ -67,20 +68,6 @@ def mark_interrupted_runs(conn: sqlite3.Connection) -> int:
                 [(now(), run_id) for run_id in dead],
             )
     return len(dead)
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from curator.errors import CuratorError
+from curator.processes import process_alive
 from curator.versions.identity import ID_LENGTH, ID_PATTERN
 from curator.workspace import Workspace
 
@@ -115,20 +116,8 @@ def remove_stale_temp_dirs(ws: Workspace) -> list[str]:
         if not (entry.is_dir() and entry.name.startswith(TMP_PREFIX)):
             continue
         pid_text = entry.name.rsplit("-", 1)[-1]
-        if pid_text.isdigit() and _alive(int(pid_text)):
+        if pid_text.isdigit() and process_alive(int(pid_text)):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         removed.append(entry.name)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from curator.processes import process_alive
+
 try:
     import fcntl
 except ImportError:  # not on Linux: pipes keep their default size
@@ -58,23 +60,9 @@ def _init_worker(crawler_pid: int) -> None:
 def _exit_when_orphaned(crawler_pid: int) -> None:
     # The fork server is the worker's parent and lives as long as any worker does, so watching the parent
     # would wait forever: watch the crawling process itself.
-    while _alive(crawler_pid):
+    while process_alive(crawler_pid):
         time.sleep(_WATCH_INTERVAL_S)
     os._exit(0)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"  # a killed process not yet reaped is a zombie
-    except OSError:
-        return True
 
 
 def _serve(jobs: Connection, results: Connection, crawler_pid: int) -> None:
