@@ -134,14 +134,19 @@ def check_folder(directory: Path, vid: str) -> tuple[dict[str, Any] | None, list
     return manifest, report.problems
 
 
-def verify_version(ws: Workspace, ref: str) -> VerifyReport:
-    """Every check there is; the report lists each problem found (none means the version is intact)."""
+def _recorded(ws: Workspace, ref: str) -> tuple[str, dict]:
+    """The version id a reference names, and the store's record of it."""
     conn = ws.connect()
     try:
         vid = resolve_version_id(conn, ref)
-        record = get_version(conn, vid)
+        return vid, get_version(conn, vid)
     finally:
         conn.close()
+
+
+def verify_version(ws: Workspace, ref: str) -> VerifyReport:
+    """Every check there is; the report lists each problem found (none means the version is intact)."""
+    vid, record = _recorded(ws, ref)
     directory = version_dir(ws, vid)
     report = VerifyReport(id=vid, path=str(directory))
     if not directory.is_dir():
@@ -161,12 +166,7 @@ def verify_version(ws: Workspace, ref: str) -> VerifyReport:
 
 def open_version(ws: Workspace, ref: str, *, files: tuple[str, ...] = (DATA_FILE,)) -> Version:
     """A recorded version after the checks a reader needs; VersionError naming the problem otherwise."""
-    conn = ws.connect()
-    try:
-        vid = resolve_version_id(conn, ref)
-        record = get_version(conn, vid)
-    finally:
-        conn.close()
+    vid, record = _recorded(ws, ref)
     directory = version_dir(ws, vid)
     if not directory.is_dir():
         raise VersionError(f"version {vid} is recorded but its folder {directory} is missing; restore it from a "
