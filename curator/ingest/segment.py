@@ -95,7 +95,7 @@ class Sentences:
 def sentences(text: str, max_tokens: int) -> Sentences:
     """Every sentence of the text with its token estimate and paragraph number; longer ones cut by split_long."""
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    classes = _CLASS[np.minimum(points, _CLASS_CEILING)]
+    classes = _CLASS.take(points, mode="clip")  # "clip": a code point beyond the table reads its last entry
     hangul_before = _running_count((points - _HANGUL_FIRST) < _HANGUL_COUNT)
     solid_before = _running_count(classes != _SPACE)
     ends_at = sentence_ends(points, classes)
@@ -106,14 +106,22 @@ def sentences(text: str, max_tokens: int) -> Sentences:
     # of non-space characters above its value at the piece's start, and ends where that count last rises.
     starts = np.searchsorted(solid_before, solid_before[piece_starts[kept]] + 1) - 1
     ends = np.searchsorted(solid_before, solid_before[piece_ends[kept]])
-    paragraph_starts = np.array([a for a, _ in paragraph_spans(text)], dtype=np.int64)
-    paragraphs = np.searchsorted(paragraph_starts, starts, side="right") - 1
+    paragraphs = np.searchsorted(_paragraph_starts(text, solid_before), starts, side="right") - 1
     hangul = hangul_before[ends] - hangul_before[starts]
     tokens = np.maximum(1, np.ceil(hangul / 1.5 + (ends - starts - hangul) / 4)).astype(np.int64)
     table = Sentences(starts.tolist(), ends.tolist(), tokens.tolist(), paragraphs.tolist(), hangul_before)
     if tokens.size and int(tokens.max()) > max_tokens:
         table = _split_long_sentences(text, table, max_tokens)
     return table
+
+
+def _paragraph_starts(text: str, solid_before: np.ndarray) -> np.ndarray:
+    """Where each paragraph of `paragraph_spans(text)` starts, trimmed the same way as the sentences above."""
+    breaks = np.array([m.span() for m in _PARAGRAPH_BREAK.finditer(text)], dtype=np.int64).reshape(-1, 2)
+    piece_starts = np.concatenate(([0], breaks[:, 1]))
+    piece_ends = np.concatenate((breaks[:, 0], [len(text)]))
+    kept = solid_before[piece_ends] > solid_before[piece_starts]  # blank pieces are no paragraphs
+    return np.searchsorted(solid_before, solid_before[piece_starts[kept]] + 1) - 1
 
 
 def _running_count(mask: np.ndarray) -> np.ndarray:

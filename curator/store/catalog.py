@@ -31,10 +31,11 @@ def add_source(conn: sqlite3.Connection, kind: str, uri: str, *, content_hash: s
 
 def add_document(conn: sqlite3.Connection, source_id: int, uri: str, kind: str, content: str, *,
                  title: str | None = None, language: str | None = None,
-                 meta: dict[str, Any] | None = None) -> int:
+                 meta: dict[str, Any] | None = None, content_hash: str | None = None) -> int:
+    """A new document; `content_hash` is text_hash(content), passed by a caller that has computed it already."""
     doc_id = insert(conn, "documents", {
         "source_id": source_id, "uri": uri, "kind": kind, "title": title, "language": language,
-        "content": content, "content_hash": text_hash(content), "meta": meta or {},
+        "content": content, "content_hash": content_hash or text_hash(content), "meta": meta or {},
     })
     conn.execute("INSERT OR IGNORE INTO document_locations (document_id, uri) VALUES (?, ?)", (doc_id, uri))
     return doc_id

@@ -175,6 +175,44 @@ def test_the_connection_itself_is_guarded(site):
     assert asyncio.run(fetch(True)) == 404
 
 
+def test_a_connection_the_server_closed_while_idle_is_not_used_again():
+    """An idle keep-alive connection whose socket turned readable (the server hung up) is replaced, not reused."""
+    import asyncio
+    import threading
+
+    import httpx
+
+    from curator.ingest.crawler.netguard import GuardedTransport
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    connections, closed = [], threading.Event()
+
+    def serve() -> None:  # answers one request per connection as if keeping it open, then hangs up
+        for _ in range(2):
+            sock, _ = listener.accept()
+            connections.append(sock)
+            sock.recv(65536)
+            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            sock.close()
+            closed.set()
+
+    threading.Thread(target=serve, daemon=True).start()
+
+    async def two_requests() -> list[int]:
+        transport = GuardedTransport(allow_private=True, limits=httpx.Limits(max_connections=1))
+        async with httpx.AsyncClient(transport=transport) as client:
+            url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+            first = (await client.get(url)).status_code
+            await asyncio.get_running_loop().run_in_executor(None, closed.wait)
+            return [first, (await client.get(url)).status_code]
+
+    try:
+        assert asyncio.run(two_requests()) == [200, 200]
+        assert len(connections) == 2
+    finally:
+        listener.close()
+
+
 def test_korean_legacy_encodings_are_decoded(site, crawl, conn):
     text = "신용장은 수입자의 거래은행이 수출자에게 대금 지급을 약속하는 증서이다. " * 3
     page = f"<html><head><title>무역</title></head><body><article><h1>신용장</h1><p>{text}</p></article></body></html>"

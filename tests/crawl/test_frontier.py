@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from curator.store.catalog import text_hash
 from curator.store.crawl import frontier_counts, frontier_row
 
 from .conftest import Page, Site, sentence
@@ -65,8 +66,9 @@ def test_identical_text_at_two_urls_is_stored_once(site, crawl, conn):
     assert uris == [site.url + "/a.html", site.url + "/copy/a.html"]
     assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2
     chunk = conn.execute("SELECT text, char_start, char_end FROM chunks WHERE document_id = ?", (doc,)).fetchone()
-    content = conn.execute("SELECT content FROM documents WHERE id = ?", (doc,)).fetchone()[0]
+    content, content_hash = conn.execute("SELECT content, content_hash FROM documents WHERE id = ?", (doc,)).fetchone()
     assert content[chunk["char_start"]:chunk["char_end"]] == chunk["text"]
+    assert content_hash == text_hash(content)  # what the next copy of this text is found by
 
 
 def test_sitemaps_from_robots_txt_are_followed(site, crawl, conn):

@@ -2,6 +2,9 @@
 
 import asyncio
 import os
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
@@ -55,3 +58,65 @@ def test_a_pool_serves_one_event_loop_after_another_even_after_a_cancelled_one()
         assert asyncio.run(pool.run(len, "four")) == 4
     finally:
         pool.shutdown()
+
+
+def test_the_extraction_processes_import_none_of_the_crawling_side():
+    # Each crawl starts its extraction processes anew: what they import is time the crawl waits for.
+    code = ("import sys, curator.ingest.crawler.extraction; "
+            "print(sorted(m for m in ('httpx', 'curator.ingest.crawler.runner', 'curator.ingest.crawler.fetch') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_pool_that_cannot_start_its_workers_says_why_on_every_call(monkeypatch):
+    def refuse(self, n):
+        raise OSError("no more processes allowed")
+
+    monkeypatch.setattr(ExtractionPool, "_start", refuse)
+    pool = ExtractionPool(2)
+    try:
+        for _ in range(2):
+            with pytest.raises(OSError, match="no more processes"):
+                asyncio.run(pool.run(abs, -1))
+    finally:
+        pool.shutdown()
+
+
+def test_a_call_cancelled_while_the_workers_start_leaves_the_pool_usable():
+    pool = ExtractionPool(1)
+
+    async def cancelled_then_served():
+        task = asyncio.ensure_future(pool.run(abs, -1))
+        await asyncio.sleep(0)
+        task.cancel()
+        return await pool.run(abs, -2)
+
+    try:
+        assert asyncio.run(cancelled_then_served()) == 2
+    finally:
+        pool.shutdown()
+
+
+def test_the_extraction_processes_do_not_run_the_program_that_started_them(tmp_path):
+    # The `curator` command's script imports the whole CLI; multiprocessing would run it again in every
+    # extraction process before its first page.
+    marker = tmp_path / "main-ran-in"
+    script = tmp_path / "crawl_like_curator"
+    script.write_text(textwrap.dedent(f"""
+        import asyncio, os, pathlib
+        if __name__ != "__main__":  # multiprocessing runs a process's main script as __mp_main__
+            pathlib.Path({str(marker)!r}).write_text(str(os.getpid()))
+        if __name__ == "__main__":
+            from curator.ingest.crawler.pool import ExtractionPool
+            pool = ExtractionPool(2)
+            async def main():
+                return await asyncio.gather(*(pool.run(abs, -n) for n in range(4)))
+            print(asyncio.run(main()))
+            pool.shutdown()
+    """), encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[0, 1, 2, 3]"
+    assert not marker.exists(), f"the script ran in extraction process {marker.read_text()}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from curator.ingest.chunking import chunk_document, plan_text_chunks, plan_transcript_chunks
-from curator.ingest.segment import estimate_tokens
+from curator.ingest.segment import estimate_tokens, paragraph_spans, sentences
 from curator.store import transaction
 from curator.store.catalog import add_cues, add_document, add_source
 
@@ -47,6 +47,19 @@ def test_chunks_prefer_paragraph_ends_and_keep_headings_with_their_text():
     text = "# Title\n\n" + (EN_SENTENCE * 3).strip() + "\n\n## Second part\n\n" + (EN_SENTENCE * 3).strip()
     plans = plan_text_chunks(text, target_tokens=70, overlap_tokens=20)
     assert text[plans[1].start:].startswith("## Second part")
+
+
+def test_each_sentence_knows_its_paragraph_whatever_the_blank_lines_hold():
+    # Paragraphs end at a line break, spaces or tabs, and a second line break; other white space between
+    # line breaks (a carriage return, an ideographic space) keeps the paragraph going.
+    breaks = ["\n\n", "\n \t\n", "\n\n\n   ", "\r\n\r\n", "\n\u3000\n\u00a0", "\n\n\n\n", "\n\t\n\n "]
+    text = "  " + "".join(f"Part {i} starts here. It ends here.{b}" for i, b in enumerate(breaks)) + "Last one."
+    table = sentences(text, max_tokens=400)
+    starts = [a for a, _ in paragraph_spans(text)]
+    assert len(starts) == len(breaks) - 1
+    for start, paragraph in zip(table.starts, table.paragraphs):
+        assert starts[paragraph] <= start and (paragraph + 1 == len(starts) or start < starts[paragraph + 1])
+    assert sorted(set(table.paragraphs)) == list(range(len(starts)))
 
 
 def test_a_sentence_longer_than_the_target_is_cut_at_spaces():

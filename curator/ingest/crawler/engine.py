@@ -71,7 +71,8 @@ class Crawler:
         self.tasks: set[asyncio.Task] = set()
         self.outstanding = 0
         self.idle = asyncio.Event()
-        self.slots = asyncio.Semaphore(max(4, 2 * settings.workers))
+        # Pages fetched and not yet stored: three per extraction process, the jobs one holds (see pool.py).
+        self.slots = asyncio.Semaphore(max(6, 3 * settings.workers))
         self.claimed: set[str] = set()  # URLs fetched in this run, redirect targets included
         self.chunking = {**CHUNKING_DEFAULTS, **config.get("chunking", {})}
         self.failure: BaseException | None = None

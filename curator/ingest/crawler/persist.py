@@ -10,9 +10,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from curator.ingest.chunking import ChunkPlan
 from curator.ingest.crawler.extraction import PageResult
 from curator.ingest.crawler.urls import Scope
-from curator.ingest.chunking import ChunkPlan
 from curator.store.catalog import (
     add_cues,
     add_document,
@@ -60,14 +60,16 @@ def store_page(conn: sqlite3.Connection, plan: SeedPlan, *, url: str, depth: int
     with transaction(conn):
         document_id, new, duplicate, chunks = None, False, False, 0
         if not noindex:
-            known = find_document_by_hash(conn, text_hash(result.text))
+            content_hash = text_hash(result.text)
+            known = find_document_by_hash(conn, content_hash)
             if known is not None:
                 document_id, duplicate = known["id"], known["id"] != previous_document
                 add_location(conn, document_id, url)
             else:
-                document_id, new = add_document(conn, plan.source_id, url, result.kind, result.text,
-                                                title=result.title, language=result.language,
-                                                meta={**fetch_meta, **result.meta}), True
+                document_id = add_document(conn, plan.source_id, url, result.kind, result.text, title=result.title,
+                                           language=result.language, meta={**fetch_meta, **result.meta},
+                                           content_hash=content_hash)
+                new = True
                 if result.cues:
                     add_cues(conn, document_id, result.cues)
                 add_chunks(conn, document_id, result.text, result.chunks)

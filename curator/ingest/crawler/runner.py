@@ -65,29 +65,33 @@ def run_crawl(conn: sqlite3.Connection, config: dict[str, Any], urls: list[str],
         raise CuratorError(str(exc)) from exc
     counts = counts or CrawlCounts()
     shown = [_without_credentials(u, settings) for u in urls]
-    with stage_run(conn, "crawl", {**settings.as_record(), "seeds": shown}) as run_counts:
-        run_id = run_counts["run_id"]
-        report = CrawlReport(run_id, counts)
-        seeds = _check_seeds(conn, urls, settings, report)
-        if not seeds:
-            raise CuratorError("nothing to crawl: " + "; ".join(f"{r['url']}: {r['reason']}" for r in report.refused))
-        plans = [_prepare(conn, seed, fetch_url, settings) for seed, fetch_url in seeds]
-        waiting = {p.source_id: queued(conn, p.source_id) for p in plans}
-        if not any(waiting.values()) and not any(p.run_sitemaps for p in plans):
-            report.notes.append("every page of these seeds was handled before; pass --refresh to fetch them again "
-                                "(conditionally) or raise --max-pages / --max-depth to go further")
-        own_pool = pool is None
-        pool = pool or extraction_pool(settings.workers)
-        try:
-            crawler = Crawler(conn, config, settings, pool, run_id, counts)
-            asyncio.run(crawler.run(plans, waiting))
-        finally:
-            if own_pool:
-                pool.shutdown(wait=True, cancel_futures=True)
-            run_counts.update(counts.as_dict())
-        report.seeds = [{"seed": p.seed, "source_id": p.source_id, "frontier": frontier_counts(conn, p.source_id)}
-                        for p in plans]
-        report.problems = run_problems(conn, run_id)
+    own_pool = pool is None
+    # Started first: its processes start in the background while the seeds are checked and prepared.
+    pool = pool or extraction_pool(settings.workers)
+    try:
+        with stage_run(conn, "crawl", {**settings.as_record(), "seeds": shown}) as run_counts:
+            run_id = run_counts["run_id"]
+            report = CrawlReport(run_id, counts)
+            seeds = _check_seeds(conn, urls, settings, report)
+            if not seeds:
+                raise CuratorError("nothing to crawl: " + "; ".join(f"{r['url']}: {r['reason']}"
+                                                                   for r in report.refused))
+            plans = [_prepare(conn, seed, fetch_url, settings) for seed, fetch_url in seeds]
+            waiting = {p.source_id: queued(conn, p.source_id) for p in plans}
+            if not any(waiting.values()) and not any(p.run_sitemaps for p in plans):
+                report.notes.append("every page of these seeds was handled before; pass --refresh to fetch them "
+                                    "again (conditionally) or raise --max-pages / --max-depth to go further")
+            try:
+                crawler = Crawler(conn, config, settings, pool, run_id, counts)
+                asyncio.run(crawler.run(plans, waiting))
+            finally:
+                run_counts.update(counts.as_dict())
+            report.seeds = [{"seed": p.seed, "source_id": p.source_id,
+                             "frontier": frontier_counts(conn, p.source_id)} for p in plans]
+            report.problems = run_problems(conn, run_id)
+    finally:
+        if own_pool:
+            pool.shutdown(wait=True, cancel_futures=True)
     return report
 
 
