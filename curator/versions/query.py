@@ -1,54 +1,77 @@
-"""Which pairs go into a version, and reading one id range of them with their lineage.
+"""Which pairs go into a version, and reading them with their lineage from the store.
 
-One SQL query reads the pairs of the chosen statuses (accepted, and pending when
-asked; never rejected or superseded) with their latest review decision and their
-active flags as JSON. The chunk span, document and source of each pair come from
-small tables joined in polars, and the filters are applied in polars too: pairs
-with an excluding flag (config [version].exclude_flags, or a judge score under
+The pairs of the chosen statuses (accepted, and pending when asked; never
+rejected or superseded) are read by connectorx, which turns SQLite rows into
+Arrow columns in Rust, a large workspace's id ranges on one thread each: through
+Python's sqlite3 each value costs about a microsecond, and a million pairs ten
+times as long. connectorx types a column by its declared type, which only a
+plain table column has, so the pairs are read as stored and what else a row
+needs comes from small grouped queries whose first row is never null: the
+latest accept or reject of each pair, its active flags as JSON, and the
+transcript times its evidence spans. Chunk spans, documents and sources are
+joined in polars, where the filters are applied too: pairs with an excluding
+flag (config [version].exclude_flags, or a judge score under
 [filters].judge_min_quality) and pairs with an empty question or answer stay out.
-Doing that work column-wise instead of per row in SQL keeps a million pairs fast.
-Rows are fetched in batches and each batch becomes a polars frame at once, so
-they never sit in memory as Python tuples.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import sqlite3
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import connectorx
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
+from curator.errors import CuratorError
 from curator.versions.identity import split_column
 
-FETCH_BATCH = 50_000
 I, F, S = pl.Int64, pl.Float64, pl.String
+PARALLEL_MIN_PAIRS = 100_000  # below this, splitting the read costs more than it saves
+MAX_PARTS = 4
+STATUS_NAMES = ("accepted", "pending")  # the only statuses a version takes: safe to write into SQL as literals
 
-_CUES = ("(SELECT {agg}(q.{col}) FROM cues q WHERE q.document_id = c.document_id"
-         " AND q.char_end > c.char_start + p.evidence_start AND q.char_start < c.char_start + p.evidence_end)")
-# (column, SQL expression, type) read per pair. '+' on flag columns keeps SQLite on the flags_pair index; the
-# flags come as JSON (null when a pair has none), and the filters are applied to them in polars. The commonest
-# strings come as null or small integers (no Python object made per row) and are put back in read_part.
-PAIR_COLUMNS: tuple[tuple[str, str, Any], ...] = (
-    ("pair_id", "p.id", I), ("lineage_id", "p.lineage_id", S), ("revision", "p.revision", I),
-    ("parent_id", "p.parent_id", I), ("question", "p.question", S), ("answer", "p.answer", S),
-    ("evidence", "p.evidence", S), ("evidence_start", "p.evidence_start", I), ("evidence_end", "p.evidence_end", I),
-    ("evidence_score", "p.evidence_score", F), ("origin", "p.origin", S), ("template", "p.template", S),
-    ("language", "p.language", S), ("held_out", "p.held_out", I), ("status", "NULLIF(p.status, 'accepted')", S),
-    ("status_reason", "p.status_reason", S), ("pair_source_id", "p.source_id", I),
-    ("pair_document_id", "p.document_id", I), ("chunk_id", "p.chunk_id", I), ("llm_call_id", "p.llm_call_id", I),
-    ("prompt_version", "p.prompt_version", S), ("model", "p.model", S),
-    ("review_decision", "CASE r.action WHEN 'accept' THEN 1 WHEN 'reject' THEN 2 END", I), ("reviewer", "r.actor", S), ("reviewed_at", "r.created_at", S),
-    ("flags", ("(SELECT CASE WHEN count(*) THEN json_group_array(json_object('kind', f.kind, 'score', f.score,"
-               " 'reason', f.reason)) END FROM flags f WHERE f.pair_id = p.id AND +f.active = 1)"), S),
-    ("evidence_time_start", (f"CASE WHEN c.time_start IS NOT NULL AND p.evidence_start IS NOT NULL THEN "
-                             f"{_CUES.format(agg='MIN', col='time_start')} END"), F),
-    ("evidence_time_end", (f"CASE WHEN c.time_start IS NOT NULL AND p.evidence_start IS NOT NULL THEN "
-                           f"{_CUES.format(agg='MAX', col='time_end')} END"), F),
-    ("meta", "NULLIF(p.meta, '{}')", S), ("created_at", "p.created_at", S), ("updated_at", "p.updated_at", S),
-)
+# qa_pairs columns as stored, under the names the version uses.
+_PAIR_SELECT = (
+    "id AS pair_id, lineage_id, revision, parent_id, question, answer, evidence, evidence_start, evidence_end, "
+    "evidence_score, origin, template, language, held_out, status, status_reason, source_id AS pair_source_id, "
+    "document_id AS pair_document_id, chunk_id, llm_call_id, prompt_version, model, meta, created_at, updated_at")
+# What polars needs of the stored columns (the filters, joins and split); the rest stays in Arrow.
+_KEY_COLUMNS = ("pair_id", "lineage_id", "question", "answer", "held_out", "chunk_id", "pair_document_id",
+                "pair_source_id", "llm_call_id", "model", "prompt_version", "meta")
+# SQLite takes the bare columns of a group from the row that holds its MAX(id): the latest decision.
+_REVIEWS = ("SELECT pair_id, action AS review_decision, actor AS reviewer, created_at AS reviewed_at, "
+            "MAX(id) AS latest FROM reviews WHERE action IN ('accept', 'reject') GROUP BY pair_id")
+# Ordered by id inside each pair so the JSON lists a pair's flags in the order they were raised.
+_FLAGS = ("SELECT pair_id, json_group_array(json_object('kind', kind, 'score', score, 'reason', reason)) AS flags "
+          "FROM (SELECT pair_id, kind, score, reason FROM flags WHERE active = 1 ORDER BY pair_id, id) "
+          "GROUP BY pair_id")
+# The cues a pair's evidence overlaps, for pairs from chunks with times (transcripts). Led by the documents
+# that have cues, so a workspace without transcripts pays nothing for it.
+_CUE_TIMES = ("SELECT p.id AS pair_id, MIN(q.time_start) AS evidence_time_start, MAX(q.time_end) AS evidence_time_end "
+              "FROM (SELECT DISTINCT document_id FROM cues) d "
+              "CROSS JOIN chunks c ON c.document_id = d.document_id "
+              "CROSS JOIN qa_pairs p ON p.chunk_id = c.id "
+              "CROSS JOIN cues q ON q.document_id = c.document_id "
+              "AND q.char_end > c.char_start + p.evidence_start AND q.char_start < c.char_start + p.evidence_end "
+              "WHERE c.time_start IS NOT NULL AND p.status IN ({statuses}) AND p.evidence_start IS NOT NULL "
+              "GROUP BY p.id")
+_CHUNKS = ("SELECT id AS chunk_id, document_id AS chunk_document_id, char_start, char_end, time_start, time_end "
+           "FROM chunks WHERE id IN (SELECT value FROM json_each('[{ids}]'))")
+_CONTEXTS = ("SELECT id AS chunk_id, text AS context FROM chunks "
+             "WHERE id IN (SELECT value FROM json_each('[{ids}]')) ORDER BY id")
+_DOCUMENTS = ("SELECT id AS document_id, source_id AS document_source_id, uri AS document_uri, "
+              "kind AS document_kind FROM documents")
+_SOURCES = "SELECT id AS source_id, uri AS source_uri, kind AS source_kind FROM sources"
+_CALLS = ("SELECT id AS llm_call_id, model AS call_model, prompt_version AS call_prompt_version FROM llm_calls "
+          "WHERE id IN (SELECT value FROM json_each('[{ids}]'))")
+
 # The layout of data.parquet (schemas/qa_record.schema.json describes each column).
 OUTPUT_COLUMNS = (
     "pair_id", "lineage_id", "revision", "parent_id", "question", "answer", "evidence", "evidence_start",
@@ -58,6 +81,10 @@ OUTPUT_COLUMNS = (
     "llm_call_id", "prompt_version", "model", "review_decision", "reviewer", "reviewed_at", "judge_score",
     "flags", "meta", "created_at", "updated_at",
 )
+# The output columns kept as stored (the others are worked out: joined, coalesced or computed).
+_STORED_OUTPUT = ("pair_id", "lineage_id", "revision", "parent_id", "question", "answer", "evidence", "evidence_start",
+                  "evidence_end", "evidence_score", "origin", "template", "language", "held_out", "status",
+                  "status_reason", "chunk_id", "llm_call_id", "created_at", "updated_at")
 FLAG_LIST = pl.List(pl.Struct({"kind": pl.String, "score": pl.Float64, "reason": pl.String}))
 
 
@@ -85,16 +112,6 @@ def marks(values: tuple[Any, ...]) -> str:
     return ", ".join("?" * len(values)) or "NULL"
 
 
-def _pair_query(sel: Selection) -> tuple[str, list[Any]]:
-    select = ",\n  ".join(f"{expr} AS {name}" for name, expr, _ in PAIR_COLUMNS)
-    sql = (f"SELECT\n  {select}\nFROM qa_pairs p\n"
-           "LEFT JOIN chunks c ON c.id = p.chunk_id\n"
-           "LEFT JOIN reviews r ON r.id = (SELECT MAX(v.id) FROM reviews v WHERE v.pair_id = p.id"
-           " AND v.action IN ('accept', 'reject'))\n"
-           f"WHERE p.status IN ({marks(sel.statuses)}) AND p.id >= ? AND p.id < ?")
-    return sql, list(sel.statuses)
-
-
 def flagged_pair_ids(conn: sqlite3.Connection, exclude_flags: list[str], judge_min_quality: float) -> list[int]:
     """Pairs that an active flag keeps out of versions, whatever their review status."""
     kinds = tuple(exclude_flags)
@@ -103,41 +120,132 @@ def flagged_pair_ids(conn: sqlite3.Connection, exclude_flags: list[str], judge_m
     return [r[0] for r in rows]
 
 
-def lookup(conn: sqlite3.Connection, sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    rows = conn.execute(sql, params).fetchall()
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+def store_uri(db_path: Path) -> str:
+    """The store as connectorx names it: the absolute path, percent-encoded (folders with spaces or Korean names)."""
+    return "sqlite://" + urllib.parse.quote(str(Path(db_path).resolve()))
 
 
-def _read_pairs(conn: sqlite3.Connection, sel: Selection, lo: int, hi: int) -> pl.DataFrame:
-    sql, params = _pair_query(sel)
-    schema = {name: typ for name, _, typ in PAIR_COLUMNS}
-    cursor = conn.execute(sql, [*params, lo, hi])
-    frames = []
-    while rows := cursor.fetchmany(FETCH_BATCH):
-        frames.append(pl.DataFrame(rows, schema=schema, orient="row"))
-    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+def _read_table(uri: str, sql: str) -> pa.Table:
+    try:
+        return connectorx.read_sql(uri, sql, return_type="arrow")
+    except RuntimeError as exc:
+        raise CuratorError(f"reading pairs from the store failed ({exc}); nothing was written.") from exc
 
 
-def rows_by_id(conn: sqlite3.Connection, select: str, ids: pl.Series, schema: dict[str, Any]) -> pl.DataFrame:
-    """`select` (ending in WHERE) for exactly these ids, passed as one JSON array instead of a subquery."""
-    wanted = ids.drop_nulls().unique()
-    if wanted.is_empty():
-        return pl.DataFrame(schema=schema)
-    return lookup(conn, f"{select} id IN (SELECT value FROM json_each(?))", [json.dumps(wanted.to_list())], schema)
+def read_arrow(uri: str, sql: str, schema: dict[str, Any] | None = None) -> pl.DataFrame:
+    """The rows of `sql` as a frame, cast to `schema` (grouped columns of an empty result come back as text)."""
+    frame = pl.from_arrow(_read_table(uri, sql))
+    assert isinstance(frame, pl.DataFrame)
+    return frame.cast(schema) if schema else frame
 
 
-def _lineage_columns(conn: sqlite3.Connection, pairs: pl.DataFrame) -> pl.DataFrame:
+def _id_list(ids: pl.Series) -> str:
+    """Distinct ids written into the SQL as a JSON array (integers only: connectorx takes no parameters)."""
+    return ",".join(map(str, ids.drop_nulls().unique().sort().cast(pl.Int64).to_list()))
+
+
+def _literals(statuses: tuple[str, ...]) -> str:
+    if not statuses or not set(statuses) <= set(STATUS_NAMES):
+        raise ValueError(f"a version takes pairs of the statuses {STATUS_NAMES}, not {statuses}")
+    return ", ".join(f"'{s}'" for s in statuses)
+
+
+@dataclass
+class Selected:
+    """The rows that pass the filters, split, and why the others were left out."""
+
+    table: pa.Table  # OUTPUT_COLUMNS: train rows then test rows, each in pair id order
+    excluded: dict[str, int]
+    empty_ids: list[int]
+
+
+def read_selection(db_path: Path, sel: Selection, parts: int | None = None) -> Selected:
+    """The pairs `sel` takes, with their lineage, filtered, split, and one row per lineage.
+
+    Each query reads the store at its own moment: the caller holds the write lock meanwhile, so that no
+    commit can land between them. The stored columns stay in the Arrow table connectorx made; polars
+    works out the other columns and which rows go where, and each column is copied once, into place.
+    `parts`: how many id ranges the pairs are read in (default one per core for a large workspace).
+
+    Only in a process with no sqlite3 connection to this store (see curator.versions.snapshot).
+    """
+    uri, statuses = store_uri(db_path), _literals(sel.statuses)
+    stored = _read_pairs(uri, statuses, parts)
+    pairs = pl.from_arrow(stored.select(list(_KEY_COLUMNS)))
+    assert isinstance(pairs, pl.DataFrame)
+    reviews = read_arrow(uri, _REVIEWS, {"pair_id": I, "review_decision": S, "reviewer": S, "reviewed_at": S,
+                                         "latest": I}).drop("latest")
+    flags = read_arrow(uri, _FLAGS, {"pair_id": I, "flags": S})
+    cue_times = read_arrow(uri, _CUE_TIMES.format(statuses=statuses),
+                           {"pair_id": I, "evidence_time_start": F, "evidence_time_end": F})
+    per_pair = (pairs.lazy().select("pair_id")
+                .join(reviews.lazy(), on="pair_id", how="left", maintain_order="left")
+                .join(flags.lazy(), on="pair_id", how="left", maintain_order="left")
+                .join(cue_times.lazy(), on="pair_id", how="left", maintain_order="left")
+                .collect())
+    chunks = read_arrow(uri, _CHUNKS.format(ids=_id_list(pairs["chunk_id"])))
+    keep, judge_score, excluded, empty_ids = filter_mask(pairs.hstack([per_pair["flags"]]), sel)
+    split = split_column(pairs["lineage_id"], pairs["held_out"], sel.seed, sel.test_size)
+    rows = _row_order(pairs.select("pair_id", "lineage_id").hstack([split]).with_row_index("row").filter(keep),
+                      excluded)
+    worked_out = (per_pair.drop("pair_id").hstack(_lineage_columns(uri, pairs, chunks))
+                  .hstack([judge_score, split, pairs["meta"].replace("{}", None)])  # no meta is null, not '{}'
+                  .select(pl.all().gather(rows)).to_arrow(compat_level=pl.CompatLevel.oldest()))
+    positions = rows.to_arrow()
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:  # Arrow's take leaves Python's lock
+        taken = dict(zip(_STORED_OUTPUT, pool.map(lambda name: _large(stored.column(name).take(positions)),
+                                                  _STORED_OUTPUT)))
+    columns = [taken[name] if name in taken else worked_out.column(name) for name in OUTPUT_COLUMNS]
+    schema = pa.schema([pa.field(name, column.type) for name, column in zip(OUTPUT_COLUMNS, columns)])
+    table = pa.Table.from_arrays(columns, schema=schema)
+    return Selected(table=table, excluded=excluded, empty_ids=empty_ids)
+
+
+def _large(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text as large_string, the type polars, parquet and datasets agree on (connectorx gives 32-bit offsets)."""
+    return column.cast(pa.large_string()) if column.type == pa.string() else column
+
+
+def _row_order(candidates: pl.DataFrame, excluded: dict[str, int]) -> pl.Series:
+    """`row` of the candidates to write: train then test, each in pair id order, and one row per lineage.
+
+    The same item added twice shares a lineage id: its newest pair is the one kept.
+    """
+    if candidates["lineage_id"].is_duplicated().any():
+        newest = candidates.sort("lineage_id", "pair_id").unique(subset="lineage_id", keep="last")
+        excluded["same_lineage_as_newer_pair"] = candidates.height - newest.height
+        candidates = newest
+    return candidates.sort("split", "pair_id", descending=[True, False])["row"]
+
+
+def read_contexts(db_path: Path, chunk_ids: pl.Series) -> pl.DataFrame:
+    """chunk_id, context: the text of each of these chunks, in id order."""
+    return read_arrow(store_uri(db_path), _CONTEXTS.format(ids=_id_list(chunk_ids)), {"chunk_id": I, "context": S})
+
+
+def _read_pairs(uri: str, statuses: str, parts: int | None) -> pa.Table:
+    """The pairs as stored, in id order; a large workspace's id range cut into one part per core, read on threads."""
+    sql = f"SELECT {_PAIR_SELECT} FROM qa_pairs WHERE status IN ({statuses})"
+    span = _read_table(uri, "SELECT COALESCE(MIN(id), 0) AS lo, COALESCE(MAX(id), 0) AS hi, COUNT(*) AS n "
+                            f"FROM qa_pairs WHERE status IN ({statuses})").to_pylist()[0]  # no nulls: see above
+    lo, hi, count = span["lo"], span["hi"], span["n"]
+    if parts is None:
+        parts = min(MAX_PARTS, os.cpu_count() or 1) if count >= PARALLEL_MIN_PAIRS else 1
+    if parts <= 1 or not count:
+        return _read_table(uri, sql)
+    step = (hi + 1 - lo) // parts + 1
+    ranges = [(start, min(start + step, hi + 1)) for start in range(lo, hi + 1, step)]
+    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:  # connectorx leaves Python's lock while it reads
+        parts_read = pool.map(lambda r: _read_table(uri, f"{sql} AND id >= {r[0]} AND id < {r[1]}"), ranges)
+        return pa.concat_tables(parts_read)
+
+
+def _lineage_columns(uri: str, pairs: pl.DataFrame, chunks: pl.DataFrame) -> pl.DataFrame:
     """Chunk span, document and source of each pair (joined on the key columns only, in pair order)."""
-    chunks = rows_by_id(conn, "SELECT id, document_id, char_start, char_end, time_start, time_end FROM chunks WHERE",
-                         pairs["chunk_id"], {"chunk_id": I, "chunk_document_id": I, "char_start": I, "char_end": I,
-                                             "time_start": F, "time_end": F})
-    documents = rows_by_id(conn, "SELECT id, source_id, uri, kind FROM documents WHERE",
-                            pl.concat([pairs["pair_document_id"], chunks["chunk_document_id"]]),
-                            {"document_id": I, "document_source_id": I, "document_uri": S, "document_kind": S})
-    sources = lookup(conn, "SELECT id, uri, kind FROM sources", [], {"source_id": I, "source_uri": S, "source_kind": S})
+    documents = read_arrow(uri, _DOCUMENTS)
+    sources = read_arrow(uri, _SOURCES)
     unnamed = pairs.filter(pl.col("model").is_null() | pl.col("prompt_version").is_null())["llm_call_id"]
-    calls = rows_by_id(conn, "SELECT id, model, prompt_version FROM llm_calls WHERE", unnamed,
-                        {"llm_call_id": I, "call_model": S, "call_prompt_version": S})
+    calls = read_arrow(uri, _CALLS.format(ids=_id_list(unnamed)))
     keys = pairs.select("chunk_id", "pair_document_id", "pair_source_id", "llm_call_id", "model", "prompt_version")
     return (keys.lazy()
             .join(chunks.lazy(), on="chunk_id", how="left", maintain_order="left")
@@ -151,30 +259,6 @@ def _lineage_columns(conn: sqlite3.Connection, pairs: pl.DataFrame) -> pl.DataFr
                     model=pl.coalesce("model", "call_model"),
                     prompt_version=pl.coalesce("prompt_version", "call_prompt_version"))
             .collect())
-
-
-@dataclass
-class Part:
-    """The rows of one id range that pass the filters, split, and why the others were left out."""
-
-    train: pl.DataFrame
-    test: pl.DataFrame
-    excluded: dict[str, int]
-    empty_ids: list[int]
-
-
-def read_part(conn: sqlite3.Connection, sel: Selection, lo: int, hi: int) -> Part:
-    """Pairs with lo <= id < hi: read with their lineage, filtered, and split (in OUTPUT_COLUMNS layout)."""
-    pairs = _read_pairs(conn, sel, lo, hi).with_columns(
-        pl.col("status").fill_null("accepted"),
-        pl.col("review_decision").replace_strict({1: "accept", 2: "reject"}, default=None, return_dtype=pl.String))
-    keep, judge_score, excluded, empty_ids = filter_mask(pairs, sel)
-    frame = (pairs.drop("model", "prompt_version").hstack(_lineage_columns(conn, pairs))
-             .with_columns(judge_score, split_column(pairs["lineage_id"], pairs["held_out"], sel.seed, sel.test_size))
-             .select(OUTPUT_COLUMNS))
-    # One filter per split: the only copies of the rows made here.
-    return Part(train=frame.filter(keep & (frame["split"] == "train")),
-                test=frame.filter(keep & (frame["split"] == "test")), excluded=excluded, empty_ids=empty_ids)
 
 
 def filter_mask(frame: pl.DataFrame, sel: Selection) -> tuple[pl.Series, pl.Series, dict[str, int], list[int]]:
