@@ -16,9 +16,11 @@ flag (config [version].exclude_flags, or a judge score under
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import urllib.parse
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,13 +152,65 @@ def _literals(statuses: tuple[str, ...]) -> str:
     return ", ".join(f"'{s}'" for s in statuses)
 
 
+BATCH_ROWS = 65_536  # rows put in place at a time: the copies reuse the same memory instead of a column's worth
+
+
 @dataclass
 class Selected:
-    """The rows that pass the filters, split, and why the others were left out."""
+    """The rows that pass the filters, split, and why the others were left out.
 
-    table: pa.Table  # OUTPUT_COLUMNS: train rows then test rows, each in pair id order
+    The rows are not put in order until they are written (`batches`): the stored columns stay as
+    connectorx read them, and each batch copies only its own rows, into memory the last batch freed.
+    """
+
+    stored: pa.Table  # the pairs as read, in pair id order
+    rows: np.ndarray  # which stored rows go in, in version order: train then test, each in pair id order
+    worked_out: pa.Table  # the other columns, already in version order
     excluded: dict[str, int]
     empty_ids: list[int]
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.rows)
+
+    @property
+    def chunk_ids(self) -> pl.Series:
+        ids = pl.from_arrow(self.stored.column("chunk_id"))
+        assert isinstance(ids, pl.Series)
+        return ids.gather(self.rows)
+
+    def batches(self, size: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """The version's rows (OUTPUT_COLUMNS), in order, `size` rows at a time (one empty batch when none)."""
+        if not self.num_rows:
+            yield self._batch(self.stored.slice(0, 0), self.worked_out.slice(0, 0))
+        for start, stop in _increasing_runs(self.rows, size):
+            wanted = self.rows[start:stop]
+            first, span = int(wanted[0]), int(wanted[-1]) + 1 - int(wanted[0])
+            mask = np.zeros(span, dtype=bool)
+            mask[wanted - first] = True
+            # Within a run the rows increase, so a filter over their span takes them in order, chunk by chunk.
+            yield self._batch(self.stored.slice(first, span).filter(pa.array(mask)),
+                              self.worked_out.slice(start, stop - start))
+
+    @staticmethod
+    def _batch(stored: pa.Table, worked_out: pa.Table) -> pa.RecordBatch:
+        return pa.RecordBatch.from_arrays(
+            [_large(stored.column(n)).combine_chunks() if n in _STORED_OUTPUT else worked_out.column(n).combine_chunks()
+             for n in OUTPUT_COLUMNS], names=list(OUTPUT_COLUMNS))
+
+    @property
+    def table(self) -> pa.Table:
+        """All the rows as one table (for small selections: a large one is written batch by batch)."""
+        return pa.Table.from_batches(list(self.batches()))
+
+
+def _increasing_runs(rows: np.ndarray, size: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of pieces of `rows` of at most `size`, each piece increasing (train rows, then test rows)."""
+    drops = np.flatnonzero(np.diff(rows) < 0) + 1
+    bounds = [0, *drops.tolist(), len(rows)]
+    for lo, hi in itertools.pairwise(bounds):
+        for start in range(lo, hi, size):
+            yield start, min(start + size, hi)
 
 
 def read_selection(db_path: Path, sel: Selection, parts: int | None = None) -> Selected:
@@ -164,7 +218,7 @@ def read_selection(db_path: Path, sel: Selection, parts: int | None = None) -> S
 
     Each query reads the store at its own moment: the caller holds the write lock meanwhile, so that no
     commit can land between them. The stored columns stay in the Arrow table connectorx made; polars
-    works out the other columns and which rows go where, and each column is copied once, into place.
+    works out the other columns and which rows go where.
     `parts`: how many id ranges the pairs are read in (default one per core for a large workspace).
 
     Only in a process with no sqlite3 connection to this store (see curator.versions.snapshot).
@@ -191,14 +245,8 @@ def read_selection(db_path: Path, sel: Selection, parts: int | None = None) -> S
     worked_out = (per_pair.drop("pair_id").hstack(_lineage_columns(uri, pairs, chunks))
                   .hstack([judge_score, split, pairs["meta"].replace("{}", None)])  # no meta is null, not '{}'
                   .select(pl.all().gather(rows)).to_arrow(compat_level=pl.CompatLevel.oldest()))
-    positions = rows.to_arrow()
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:  # Arrow's take leaves Python's lock
-        taken = dict(zip(_STORED_OUTPUT, pool.map(lambda name: _large(stored.column(name).take(positions)),
-                                                  _STORED_OUTPUT)))
-    columns = [taken[name] if name in taken else worked_out.column(name) for name in OUTPUT_COLUMNS]
-    schema = pa.schema([pa.field(name, column.type) for name, column in zip(OUTPUT_COLUMNS, columns)])
-    table = pa.Table.from_arrays(columns, schema=schema)
-    return Selected(table=table, excluded=excluded, empty_ids=empty_ids)
+    return Selected(stored=stored, rows=rows.to_numpy().astype(np.int64), worked_out=worked_out, excluded=excluded,
+                    empty_ids=empty_ids)
 
 
 def _large(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -232,11 +280,11 @@ def _read_pairs(uri: str, statuses: str, parts: int | None) -> pa.Table:
     if parts is None:
         parts = min(MAX_PARTS, os.cpu_count() or 1) if count >= PARALLEL_MIN_PAIRS else 1
     if parts <= 1 or not count:
-        return _read_table(uri, sql)
+        return _read_table(uri, sql + " ORDER BY id")
     step = (hi + 1 - lo) // parts + 1
     ranges = [(start, min(start + step, hi + 1)) for start in range(lo, hi + 1, step)]
     with ThreadPoolExecutor(max_workers=len(ranges)) as pool:  # connectorx leaves Python's lock while it reads
-        parts_read = pool.map(lambda r: _read_table(uri, f"{sql} AND id >= {r[0]} AND id < {r[1]}"), ranges)
+        parts_read = pool.map(lambda r: _read_table(uri, f"{sql} AND id >= {r[0]} AND id < {r[1]} ORDER BY id"), ranges)
         return pa.concat_tables(parts_read)
 
 

@@ -11,8 +11,9 @@ corrupt a database: SQLite's locks are POSIX locks, which belong to the process,
 when one copy closes the file it drops the locks the other copy holds (the write
 lock above, and the read marks of every other connection, such as the review app's).
 So the reads run in a child process (`python -m curator.versions.snapshot`) with no
-other connection to the store; it leaves Arrow IPC files behind, which this process
-maps into memory instead of copying.
+other connection to the store. It writes the rows as Arrow IPC into files with no
+name that this process made (memory-backed on Linux) and maps them instead of
+copying: whoever is killed, nothing is left behind.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -59,34 +61,51 @@ def read_snapshot(conn: sqlite3.Connection, db_path: Path, sel: Selection,
     """The version's rows, train then test, each in pair id order; and why other pairs were left out.
 
     `while_waiting` runs in this process while the child reads (work that does not need the rows);
-    `scratch` is where the child's files go (the versions folder, so that a killed run's files are
-    removed by the next create; default the system's temporary folder); `parts` see read_selection.
+    `scratch` is where the child's files go where the system has no memory-backed files (default the
+    system's temporary folder); `parts` see read_selection.
     """
-    if scratch is not None:
-        scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".tmp-read-", suffix=f"-{os.getpid()}", dir=scratch) as tmp:
-        out = Path(tmp)
+    rows_fd, contexts_fd = _unnamed_file(scratch), _unnamed_file(scratch)
+    try:
         with transaction(conn):
-            reader = _start_reader(db_path, sel, parts, out)
+            reader = _start_reader(db_path, sel, parts, rows_fd, contexts_fd)
             try:
                 while_waiting()
             finally:
-                _finish_reader(reader)
-        counts = json.loads((out / "counts.json").read_text())
-        return Snapshot(table=_mapped(out / "rows.arrow"), contexts=pl.from_arrow(_mapped(out / "contexts.arrow")),
+                counts = _finish_reader(reader)
+        return Snapshot(table=_mapped(rows_fd), contexts=pl.from_arrow(_mapped(contexts_fd)),
                         excluded=counts["excluded"], empty_pair_ids=sorted(counts["empty_ids"]))
+    finally:
+        os.close(rows_fd)
+        os.close(contexts_fd)
 
 
-def _start_reader(db_path: Path, sel: Selection, parts: int | None, out: Path) -> subprocess.Popen:
-    job = json.dumps({"db": str(db_path), "sel": dataclasses.asdict(sel), "parts": parts, "out": str(out)})
-    return subprocess.Popen([sys.executable, "-m", "curator.versions.snapshot", job],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def _unnamed_file(scratch: Path | None) -> int:
+    """A file with no name, gone with the last process that holds it: a kill leaves nothing behind."""
+    if hasattr(os, "memfd_create"):  # Linux: in memory, which writes at several times a disk file's speed
+        return os.memfd_create("curator-version-read", os.MFD_CLOEXEC)
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
+    fd, path = tempfile.mkstemp(prefix=".tmp-read-", dir=scratch)
+    os.unlink(path)
+    return fd
 
 
-def _finish_reader(reader: subprocess.Popen) -> None:
-    """Wait for the child (or stop it, when this process is being interrupted); raise if it failed."""
+def _start_reader(db_path: Path, sel: Selection, parts: int | None, rows_fd: int,
+                  contexts_fd: int) -> subprocess.Popen:
+    job = json.dumps({"db": str(db_path), "sel": dataclasses.asdict(sel), "parts": parts, "rows": _fd_path(rows_fd),
+                      "contexts": _fd_path(contexts_fd)})
+    return subprocess.Popen([sys.executable, "-m", "curator.versions.snapshot", job], pass_fds=(rows_fd, contexts_fd),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _fd_path(fd: int) -> str:
+    return f"/dev/fd/{fd}"
+
+
+def _finish_reader(reader: subprocess.Popen) -> dict[str, Any]:
+    """Wait for the child (or stop it, when this process is being interrupted); its counts, or why it failed."""
     try:
-        stderr = reader.communicate()[1]
+        stdout, stderr = reader.communicate()
     except BaseException:
         reader.kill()
         reader.wait()
@@ -96,32 +115,35 @@ def _finish_reader(reader: subprocess.Popen) -> None:
     if reader.returncode != 0:
         last = (stderr or "").strip().splitlines()[-1:] or [f"exit status {reader.returncode}"]
         raise CuratorError(f"reading pairs for the version failed ({last[0]}); nothing was written.")
+    return json.loads(stdout)
 
 
-def _mapped(path: Path) -> pa.Table:
-    """An IPC file as a table whose buffers are the file's pages (no copy; the file may be deleted after)."""
-    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+def _mapped(fd: int) -> pa.Table:
+    """An IPC file as a table whose buffers are the file's pages (no copy; the file may be closed after)."""
+    return pa.ipc.open_file(pa.memory_map(_fd_path(fd))).read_all()
 
 
-def _read_to_files(db_path: Path, sel: Selection, parts: int | None, out: Path) -> None:
-    """The child's work: the selection and its contexts as Arrow IPC files, and a JSON of its counts."""
+def _read_to_files(db_path: Path, sel: Selection, parts: int | None, rows_path: str, contexts_path: str) -> None:
+    """The child's work: the selection and its contexts as Arrow IPC files, its counts as JSON on stdout."""
     selected = read_selection(db_path, sel, parts)
-    contexts = read_contexts(db_path, pl.from_arrow(selected.table.column("chunk_id")))
-    _write_ipc(out / "rows.arrow", selected.table)
-    _write_ipc(out / "contexts.arrow", contexts.to_arrow(compat_level=pl.CompatLevel.oldest()))
-    (out / "counts.json").write_text(json.dumps({"excluded": selected.excluded, "empty_ids": selected.empty_ids}))
-
-
-def _write_ipc(path: Path, table: pa.Table) -> None:
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+    contexts = read_contexts(db_path, selected.chunk_ids)
+    batches = selected.batches()
+    first = next(batches)
+    with pa.OSFile(rows_path, "wb") as sink, pa.ipc.new_file(sink, first.schema) as writer:
+        writer.write_batch(first)
+        for batch in batches:
+            writer.write_batch(batch)
+    table = contexts.to_arrow(compat_level=pl.CompatLevel.oldest())
+    with pa.OSFile(contexts_path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
+    print(json.dumps({"excluded": selected.excluded, "empty_ids": selected.empty_ids}))
 
 
 if __name__ == "__main__":
     _job = json.loads(sys.argv[1])
     try:
         _read_to_files(Path(_job["db"]), Selection(**{**_job["sel"], "exclude_flags": tuple(_job["sel"]["exclude_flags"])}),
-                       _job["parts"], Path(_job["out"]))
+                       _job["parts"], _job["rows"], _job["contexts"])
     except CuratorError as _exc:
         print(_exc, file=sys.stderr)
         sys.exit(_EXPLAINED)

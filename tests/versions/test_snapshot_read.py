@@ -59,8 +59,9 @@ def test_no_other_process_can_commit_until_the_read_is_over(seeded, monkeypatch)
     real = snapshot_module._finish_reader
 
     def finish_then_try(reader):
-        real(reader)  # the child has read and closed its connections: the lock must still be held
+        counts = real(reader)  # the child has read and closed its connections: the lock must still be held
         attempts.append(_try_to_write(ws.db_path))
+        return counts
 
     monkeypatch.setattr(snapshot_module, "_finish_reader", finish_then_try)
     version = create_version(ws, message="one moment")
@@ -88,7 +89,8 @@ def test_a_failed_read_says_why_and_writes_nothing(seeded, monkeypatch):
         [sys.executable, "-c", "import sys; sys.exit('the store went away')"], stderr=subprocess.PIPE, text=True))
     with pytest.raises(CuratorError, match="the store went away"):
         create_version(ws, message="never")
-    assert [p.name for p in (ws.root / "versions").iterdir()] == []  # not even the child's scratch folder
+    versions = ws.root / "versions"
+    assert not versions.exists() or list(versions.iterdir()) == []
     conn = ws.connect()
     assert list_versions(conn) == []
     conn.close()
@@ -107,3 +109,11 @@ def test_a_workspace_in_a_folder_with_spaces_or_korean_letters(tmp_path, seed_pa
     rows = _rows(version)
     assert len(rows) == 16
     assert "/corpus/transcripts/incoterms_ko.srt" in set(rows["source_uri"])
+
+
+def test_without_memory_files_the_rows_come_through_an_unnamed_file_in_the_versions_folder(seeded, monkeypatch):
+    ws, _ = seeded
+    monkeypatch.delattr(snapshot_module.os, "memfd_create", raising=False)
+    version = create_version(ws, message="no memfd")
+    assert version.pair_count == 16
+    assert [p.name for p in (ws.root / "versions").iterdir()] == [version.id]  # the unnamed files left nothing
