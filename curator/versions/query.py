@@ -64,10 +64,9 @@ _CUE_TIMES = ("SELECT p.id AS pair_id, MIN(q.time_start) AS evidence_time_start,
               "AND q.char_end > c.char_start + p.evidence_start AND q.char_start < c.char_start + p.evidence_end "
               "WHERE c.time_start IS NOT NULL AND p.status IN ({statuses}) AND p.evidence_start IS NOT NULL "
               "GROUP BY p.id")
-_CHUNKS = ("SELECT id AS chunk_id, document_id AS chunk_document_id, char_start, char_end, time_start, time_end "
-           "FROM chunks WHERE id IN (SELECT value FROM json_each('[{ids}]'))")
-_CONTEXTS = ("SELECT id AS chunk_id, text AS context FROM chunks "
-             "WHERE id IN (SELECT value FROM json_each('[{ids}]')) ORDER BY id")
+# The chunks of every candidate pair, with their text: the context of the rows that stay in.
+_CHUNKS = ("SELECT id AS chunk_id, document_id AS chunk_document_id, char_start, char_end, time_start, time_end, "
+           "text AS context FROM chunks WHERE id IN (SELECT value FROM json_each('[{ids}]')) ORDER BY id")
 _DOCUMENTS = ("SELECT id AS document_id, source_id AS document_source_id, uri AS document_uri, "
               "kind AS document_kind FROM documents")
 _SOURCES = "SELECT id AS source_id, uri AS source_uri, kind AS source_kind FROM sources"
@@ -166,18 +165,13 @@ class Selected:
     stored: pa.Table  # the pairs as read, in pair id order
     rows: np.ndarray  # which stored rows go in, in version order: train then test, each in pair id order
     worked_out: pa.Table  # the other columns, already in version order
+    contexts: pl.DataFrame  # chunk_id, context: the text of every chunk a row points to, in id order
     excluded: dict[str, int]
     empty_ids: list[int]
 
     @property
     def num_rows(self) -> int:
         return len(self.rows)
-
-    @property
-    def chunk_ids(self) -> pl.Series:
-        ids = pl.from_arrow(self.stored.column("chunk_id"))
-        assert isinstance(ids, pl.Series)
-        return ids.gather(self.rows)
 
     def batches(self, size: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         """The version's rows (OUTPUT_COLUMNS), in order, `size` rows at a time (one empty batch when none)."""
@@ -227,17 +221,19 @@ def read_selection(db_path: Path, sel: Selection, parts: int | None = None) -> S
     stored = _read_pairs(uri, statuses, parts)
     pairs = pl.from_arrow(stored.select(list(_KEY_COLUMNS)))
     assert isinstance(pairs, pl.DataFrame)
-    reviews = read_arrow(uri, _REVIEWS, {"pair_id": I, "review_decision": S, "reviewer": S, "reviewed_at": S,
-                                         "latest": I}).drop("latest")
-    flags = read_arrow(uri, _FLAGS, {"pair_id": I, "flags": S})
-    cue_times = read_arrow(uri, _CUE_TIMES.format(statuses=statuses),
-                           {"pair_id": I, "evidence_time_start": F, "evidence_time_end": F})
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each query runs in SQLite on its own thread, outside the GIL
+        chunks_read = pool.submit(read_arrow, uri, _CHUNKS.format(ids=_id_list(pairs["chunk_id"])))
+        reviews = read_arrow(uri, _REVIEWS, {"pair_id": I, "review_decision": S, "reviewer": S, "reviewed_at": S,
+                                             "latest": I}).drop("latest")
+        flags = read_arrow(uri, _FLAGS, {"pair_id": I, "flags": S})
+        cue_times = read_arrow(uri, _CUE_TIMES.format(statuses=statuses),
+                               {"pair_id": I, "evidence_time_start": F, "evidence_time_end": F})
+        chunks = chunks_read.result()
     per_pair = (pairs.lazy().select("pair_id")
                 .join(reviews.lazy(), on="pair_id", how="left", maintain_order="left")
                 .join(flags.lazy(), on="pair_id", how="left", maintain_order="left")
                 .join(cue_times.lazy(), on="pair_id", how="left", maintain_order="left")
                 .collect())
-    chunks = read_arrow(uri, _CHUNKS.format(ids=_id_list(pairs["chunk_id"])))
     keep, judge_score, excluded, empty_ids = filter_mask(pairs.hstack([per_pair["flags"]]), sel)
     split = split_column(pairs["lineage_id"], pairs["held_out"], sel.seed, sel.test_size)
     rows = _row_order(pairs.select("pair_id", "lineage_id").hstack([split]).with_row_index("row").filter(keep),
@@ -245,8 +241,11 @@ def read_selection(db_path: Path, sel: Selection, parts: int | None = None) -> S
     worked_out = (per_pair.drop("pair_id").hstack(_lineage_columns(uri, pairs, chunks))
                   .hstack([judge_score, split, pairs["meta"].replace("{}", None)])  # no meta is null, not '{}'
                   .select(pl.all().gather(rows)).to_arrow(compat_level=pl.CompatLevel.oldest()))
-    return Selected(stored=stored, rows=rows.to_numpy().astype(np.int64), worked_out=worked_out, excluded=excluded,
-                    empty_ids=empty_ids)
+    kept_chunks = pairs["chunk_id"].gather(rows).drop_nulls().unique()
+    contexts = (chunks.lazy().select("chunk_id", "context").filter(pl.col("chunk_id").is_in(kept_chunks.implode()))
+                .cast({"chunk_id": I, "context": S}).collect())
+    return Selected(stored=stored, rows=rows.to_numpy().astype(np.int64), worked_out=worked_out, contexts=contexts,
+                    excluded=excluded, empty_ids=empty_ids)
 
 
 def _large(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -264,11 +263,6 @@ def _row_order(candidates: pl.DataFrame, excluded: dict[str, int]) -> pl.Series:
         excluded["same_lineage_as_newer_pair"] = candidates.height - newest.height
         candidates = newest
     return candidates.sort("split", "pair_id", descending=[True, False])["row"]
-
-
-def read_contexts(db_path: Path, chunk_ids: pl.Series) -> pl.DataFrame:
-    """chunk_id, context: the text of each of these chunks, in id order."""
-    return read_arrow(store_uri(db_path), _CONTEXTS.format(ids=_id_list(chunk_ids)), {"chunk_id": I, "context": S})
 
 
 def _read_pairs(uri: str, statuses: str, parts: int | None) -> pa.Table:

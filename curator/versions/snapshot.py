@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from curator.errors import CuratorError
 from curator.store import transaction
-from curator.versions.query import Selection, read_contexts, read_selection
+from curator.versions.query import Selection, read_selection
 
 _EXPLAINED = 3  # the child's exit status when its error output is one message for the user
 
@@ -126,14 +126,13 @@ def _mapped(fd: int) -> pa.Table:
 def _read_to_files(db_path: Path, sel: Selection, parts: int | None, rows_path: str, contexts_path: str) -> None:
     """The child's work: the selection and its contexts as Arrow IPC files, its counts as JSON on stdout."""
     selected = read_selection(db_path, sel, parts)
-    contexts = read_contexts(db_path, selected.chunk_ids)
     batches = selected.batches()
     first = next(batches)
     with pa.OSFile(rows_path, "wb") as sink, pa.ipc.new_file(sink, first.schema) as writer:
         writer.write_batch(first)
         for batch in batches:
             writer.write_batch(batch)
-    table = contexts.to_arrow(compat_level=pl.CompatLevel.oldest())
+    table = selected.contexts.to_arrow(compat_level=pl.CompatLevel.oldest())
     with pa.OSFile(contexts_path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     print(json.dumps({"excluded": selected.excluded, "empty_ids": selected.empty_ids}))
