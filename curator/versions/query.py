@@ -269,7 +269,7 @@ def _read_pairs(uri: str, statuses: str, parts: int | None) -> pa.Table:
     """The pairs as stored, in id order; a large workspace's id range cut into one part per core, read on threads."""
     sql = f"SELECT {_PAIR_SELECT} FROM qa_pairs WHERE status IN ({statuses})"
     span = _read_table(uri, "SELECT COALESCE(MIN(id), 0) AS lo, COALESCE(MAX(id), 0) AS hi, COUNT(*) AS n "
-                            f"FROM qa_pairs WHERE status IN ({statuses})").to_pylist()[0]  # no nulls: see above
+                            f"FROM qa_pairs WHERE status IN ({statuses})").to_pylist()[0]  # connectorx cannot type a NULL
     lo, hi, count = span["lo"], span["hi"], span["n"]
     if parts is None:
         parts = min(MAX_PARTS, os.cpu_count() or 1) if count >= PARALLEL_MIN_PAIRS else 1
