@@ -19,13 +19,14 @@ copying: whoever is killed, nothing is left behind.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,14 +129,16 @@ def _read_to_files(db_path: Path, sel: Selection, parts: int | None, rows_path: 
     selected = read_selection(db_path, sel, parts)
     batches = selected.batches()
     first = next(batches)
-    with pa.OSFile(rows_path, "wb") as sink, pa.ipc.new_file(sink, first.schema) as writer:
-        writer.write_batch(first)
+    _write_ipc(rows_path, first.schema, itertools.chain([first], batches))
+    contexts = selected.contexts.to_arrow(compat_level=pl.CompatLevel.oldest())
+    _write_ipc(contexts_path, contexts.schema, contexts.to_batches())
+    print(json.dumps({"excluded": selected.excluded, "empty_ids": selected.empty_ids}))
+
+
+def _write_ipc(path: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> None:
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
         for batch in batches:
             writer.write_batch(batch)
-    table = selected.contexts.to_arrow(compat_level=pl.CompatLevel.oldest())
-    with pa.OSFile(contexts_path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    print(json.dumps({"excluded": selected.excluded, "empty_ids": selected.empty_ids}))
 
 
 if __name__ == "__main__":
