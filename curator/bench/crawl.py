@@ -7,8 +7,13 @@ What is measured, all in one run on the same pages:
 - single_process_pages_per_s: the baseline, plain trafilatura as a user calls
   it for HTML to markdown (`trafilatura.extract(html, url=url,
   output_format="markdown")`, every other option at trafilatura's default)
-  over an evenly spread sample of the same pages, one after another in this
-  process;
+  over an evenly spread sample of the same pages, one after another in a
+  fresh process (curator.bench.trafilatura_baseline). Half the sample is
+  timed just before the crawl and half just after it, and the rate is over
+  both halves: this machine's speed drifts by 10-20% over a minute (other
+  virtual machines on the host), and a baseline timed only after the crawl
+  turned that drift into the ratio (the same build read 1.4x in one run and
+  2.0x in another). Both halves are printed;
 - peak_rss_mb: the largest sum of resident memory of this process and the
   crawl's extraction processes, sampled every 0.1 s (the benchmark's web
   server runs in its own process and is left out: it is not the crawler).
@@ -21,13 +26,15 @@ Politeness is off for this loopback site: no delay and 16 requests in flight.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import trafilatura
 
 from curator.bench.crawl_site import start_server, write_site
 from curator.bench.processes import RssSampler
@@ -38,11 +45,13 @@ from curator.workspace import init_workspace
 BASELINE = "trafilatura.extract defaults, markdown, one process"
 
 
-def run_crawl_bench(pages: int = 2000, baseline_pages: int = 400, workers: int = 0) -> dict[str, Any]:
+def run_crawl_bench(pages: int = 2000, baseline_pages: int = 600, workers: int = 0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="curator-bench-crawl-") as tmp:
         root = Path(tmp) / "site"
         files = write_site(root, pages)
         site_bytes = sum(f.stat().st_size for f in files)
+        sample = baseline_sample(files, baseline_pages)
+        before = time_baseline(sample[::2])
         server, port = start_server(root)
         try:
             ws = init_workspace(Path(tmp) / "ws")
@@ -64,7 +73,9 @@ def run_crawl_bench(pages: int = 2000, baseline_pages: int = 400, workers: int =
         finally:
             server.kill()
             server.join(10)
-        baseline, baseline_cpu = single_process_rate(files, baseline_pages)
+        after = time_baseline(sample[1::2])
+    baseline = len(sample) / (before.seconds + after.seconds)
+    baseline_cpu = len(sample) / (before.cpu_seconds + after.cpu_seconds)
     cpus = os.cpu_count() or 1
     crawl_per_cpu_s = counts.fetched / sampler.cpu_seconds
     return {
@@ -73,6 +84,8 @@ def run_crawl_bench(pages: int = 2000, baseline_pages: int = 400, workers: int =
         "pages_per_s": round(counts.fetched / seconds, 2),
         "extract_pages_per_cpu_s": round(counts.fetched / counts.extract_cpu_s, 2) if counts.extract_cpu_s else None,
         "single_process_pages_per_s": round(baseline, 2),
+        "single_process_pages_per_s_before_after": [round(before.rate, 2), round(after.rate, 2)],
+        "baseline_pages": len(sample),
         "baseline": BASELINE,
         "speedup_vs_single_process": round(counts.fetched / seconds / baseline, 2),
         "peak_rss_mb": round(sampler.peak / 2**20, 1),
@@ -94,12 +107,26 @@ def run_crawl_bench(pages: int = 2000, baseline_pages: int = 400, workers: int =
     }
 
 
-def single_process_rate(files: list[Path], sample: int) -> tuple[float, float]:
-    """Pages per second and per CPU second of the baseline (BASELINE) over `sample` pages spread over the site."""
+@dataclass(frozen=True)
+class BaselineTime:
+    pages: int
+    seconds: float
+    cpu_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.seconds
+
+
+def baseline_sample(files: list[Path], sample: int) -> list[Path]:
+    """`sample` pages spread evenly over the site."""
     step = max(1, len(files) // sample)
-    chosen = files[::step][:sample]
-    pages = [(f.read_bytes().decode("utf-8"), f.as_uri()) for f in chosen]
-    started, cpu = time.perf_counter(), time.process_time()
-    for page, url in pages:
-        trafilatura.extract(page, url=url, output_format="markdown")
-    return len(pages) / (time.perf_counter() - started), len(pages) / (time.process_time() - cpu)
+    return files[::step][:sample]
+
+
+def time_baseline(pages: list[Path]) -> BaselineTime:
+    """The baseline (BASELINE) over `pages`, one after another in a fresh process (trafilatura_baseline)."""
+    done = subprocess.run([sys.executable, "-m", "curator.bench.trafilatura_baseline"], check=True,
+                          input="\n".join(str(p) for p in pages), capture_output=True, text=True)
+    figures = json.loads(done.stdout)
+    return BaselineTime(figures["pages"], figures["seconds"], figures["cpu_seconds"])

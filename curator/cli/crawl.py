@@ -118,7 +118,8 @@ def _print_report(report: dict[str, Any]) -> None:
 def bench_crawl(
     pages: Annotated[int, typer.Option(help="Pages in the generated site.", min=50)] = 2000,
     baseline_pages: Annotated[int, typer.Option(help="Pages (spread over the site) extracted in one process for "
-                                                     "the single-process baseline.", min=10)] = 400,
+                                                     "the single-process baseline, half just before the crawl and "
+                                                     "half just after.", min=10)] = 600,
     workers: Annotated[int, typer.Option(help="Extraction processes (0: one per CPU core).", min=0)] = 0,
     json_out: JsonOpt = False,
 ) -> None:

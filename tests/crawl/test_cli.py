@@ -58,3 +58,7 @@ def test_bench_crawl_prints_its_figures(curator_cmd):
     assert figures["skipped_by_robots"] >= 1
     for key in ("seconds", "pages_per_s", "extract_pages_per_cpu_s", "single_process_pages_per_s", "peak_rss_mb"):
         assert figures[key] > 0
+    # The baseline is timed in two halves, one on each side of the crawl, and its rate is over both.
+    before, after = figures["single_process_pages_per_s_before_after"]
+    assert figures["baseline_pages"] == 20
+    assert min(before, after) <= figures["single_process_pages_per_s"] <= max(before, after)

@@ -10,8 +10,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from curator.ingest.chunking import ChunkPlan
-from curator.ingest.crawler.extraction import PageResult
+from curator.ingest.crawler.extraction import ChunkRow, PageResult
 from curator.ingest.crawler.urls import Scope
 from curator.store.catalog import (
     add_cues,
@@ -90,13 +89,13 @@ def store_page(conn: sqlite3.Connection, plan: SeedPlan, *, url: str, depth: int
     return PageOutcome(status, document_id, new, duplicate and not new, chunks, added)
 
 
-def add_chunks(conn: sqlite3.Connection, document_id: int, text: str, plans: list[ChunkPlan]) -> None:
+def add_chunks(conn: sqlite3.Connection, document_id: int, text: str, plans: list[ChunkRow]) -> None:
     """The rows `catalog.add_chunk` writes, one statement for the page's few dozen chunks instead of one each."""
     conn.executemany(
         "INSERT INTO chunks (document_id, seq, text, char_start, char_end, token_estimate, time_start, time_end)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(document_id, seq, text[p.start:p.end], p.start, p.end, p.tokens, p.time_start, p.time_end)
-         for seq, p in enumerate(plans)])
+        [(document_id, seq, text[start:end], start, end, tokens, time_start, time_end)
+         for seq, (start, end, tokens, time_start, time_end) in enumerate(plans)])
 
 
 def link_redirect(conn: sqlite3.Connection, url: str, document_id: int, reason: str, run_id: int | None) -> None:
