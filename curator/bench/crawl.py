@@ -126,7 +126,9 @@ def baseline_sample(files: list[Path], sample: int) -> list[Path]:
 
 def time_baseline(pages: list[Path]) -> BaselineTime:
     """The baseline (BASELINE) over `pages`, one after another in a fresh process (trafilatura_baseline)."""
-    done = subprocess.run([sys.executable, "-m", "curator.bench.trafilatura_baseline"], check=True,
+    done = subprocess.run([sys.executable, "-m", "curator.bench.trafilatura_baseline"], check=False,
                           input="\n".join(str(p) for p in pages), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the baseline process failed (exit code {done.returncode}): {done.stderr[-2000:]}")
     figures = json.loads(done.stdout)
     return BaselineTime(figures["pages"], figures["seconds"], figures["cpu_seconds"])
