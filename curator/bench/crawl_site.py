@@ -12,10 +12,13 @@ from __future__ import annotations
 import html
 import multiprocessing
 import multiprocessing.connection
+import os
 import random
 import socket
 import threading
 from pathlib import Path
+
+from curator.processes import exit_when_gone
 
 _EN = (
     "shipment", "exporter", "importer", "customs", "clearance", "invoice", "letter", "credit",
@@ -156,6 +159,7 @@ def _server_main(root: str, port_out: multiprocessing.connection.Connection) -> 
     # Threads with blocking sockets, one per connection (the crawl opens a few dozen at most): a request costs
     # a recv and a send, where an asyncio stream server spent about as much again in Python on each. This
     # server shares the two cores with the crawl it measures, so what it spends is taken from the crawl.
+    exit_when_gone(os.getppid(), "benchmark-watch")  # a benchmark killed outright cannot stop its server
     listener = socket.create_server(("127.0.0.1", 0), backlog=128)
     port = listener.getsockname()[1]
     answers = _responses(Path(root), f"http://127.0.0.1:{port}".encode("ascii"))

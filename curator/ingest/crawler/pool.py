@@ -35,7 +35,6 @@ import os
 import pickle
 import signal
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from curator.ingest.crawler.forkserver_setup import WORKER_PREFIX
-from curator.processes import process_alive
+from curator.processes import exit_when_gone
 
 try:
     import fcntl
@@ -52,7 +51,6 @@ except ImportError:  # not on Linux: pipes keep their default size
 
 # What the fork server imports once for all workers; forkserver_setup first, so that it is in place for them.
 _PRELOAD = ["curator.ingest.crawler.forkserver_setup", "curator.ingest.crawler.extraction"]
-_WATCH_INTERVAL_S = 1.0
 _PIPE_BYTES = 1 << 20  # room for a page queued behind the one in work, and for a result the loop has not read
 # Jobs a worker holds: the one in work and two queued. With one queued, the workers of a two-core machine
 # waited for their next page about 3% of the time (the crawling process, sharing the cores, was late).
@@ -73,7 +71,9 @@ class WorkerLost(Exception):
 def _init_worker(crawler_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _keep_freed_memory()
-    threading.Thread(target=_exit_when_orphaned, args=(crawler_pid,), name="crawler-watch", daemon=True).start()
+    # The fork server is the worker's parent and lives as long as any worker does, so watching the parent
+    # would wait forever: watch the crawling process itself.
+    exit_when_gone(crawler_pid, "crawler-watch")
 
 
 def _keep_freed_memory() -> None:
@@ -83,14 +83,6 @@ def _keep_freed_memory() -> None:
     except (OSError, AttributeError):
         return
     mallopt(_M_TRIM_THRESHOLD, _KEEP_FREED_BYTES)
-
-
-def _exit_when_orphaned(crawler_pid: int) -> None:
-    # The fork server is the worker's parent and lives as long as any worker does, so watching the parent
-    # would wait forever: watch the crawling process itself.
-    while process_alive(crawler_pid):
-        time.sleep(_WATCH_INTERVAL_S)
-    os._exit(0)
 
 
 def _serve(jobs: Connection, results: Connection, crawler_pid: int) -> None:
