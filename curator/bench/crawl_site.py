@@ -2,9 +2,10 @@
 
 Pages look like documentation or news pages: a head with styles and scripts,
 navigation, a sidebar of related links, an article of 10-60 KB of English and
-Korean prose with headings, lists and a table, and a footer. Every page links
-to the next one (so all are reachable) and to a dozen others; robots.txt keeps
-crawlers out of /private/ and names the sitemap, which lists every page.
+Korean prose with headings, lists, a table and here and there a bold term, an
+in-text link or a code, and a footer. Every page links to the next one (so all
+are reachable) and to a dozen others; robots.txt keeps crawlers out of
+/private/ and names the sitemap, which lists every page.
 """
 
 from __future__ import annotations
@@ -58,6 +59,24 @@ def _links(rng: random.Random, n: int, pages: int, count: int) -> str:
     return "".join(f'<li><a href="{page_path(p)}">{html.escape(_sentence(rng)[:40])}</a></li>' for p in picks)
 
 
+def _paragraph(rng: random.Random, sentences: list[str], pages: int) -> str:
+    """A few sentences; as on real pages, some with a term in bold or italics, a link or a code in the text."""
+    parts = [html.escape(rng.choice(sentences)) for _ in range(rng.randint(3, 8))]
+    roll = rng.random()
+    at = rng.randrange(len(parts))
+    words = parts[at].split(" ")
+    word = rng.randrange(len(words))
+    if roll < 0.2:
+        tag = rng.choice(("strong", "b", "em"))
+        words[word] = f"<{tag}>{words[word]}</{tag}>"
+    elif roll < 0.3:
+        words[word] = f'<a href="{page_path(rng.randrange(pages))}">{words[word]}</a>'
+    elif roll < 0.35:
+        words[word] = f"<code>HS {rng.randint(1000, 9999)}.{rng.randint(10, 99)}</code>"
+    parts[at] = " ".join(words)
+    return " ".join(parts)
+
+
 def build_page(n: int, pages: int, sentences: list[str]) -> str:
     rng = random.Random(n * 7919 + 17)
     target = rng.randint(10_000, 60_000)
@@ -73,8 +92,7 @@ def build_page(n: int, pages: int, sentences: list[str]) -> str:
         if rng.random() < 0.15:
             section += 1
             body.append(f"<h2>Section {section}</h2>")
-        para = " ".join(rng.choice(sentences) for _ in range(rng.randint(3, 8)))
-        body.append(f"<p>{html.escape(para)}</p>")
+        body.append(f"<p>{_paragraph(rng, sentences, pages)}</p>")
         if rng.random() < 0.08:
             body.append("<ul>" + "".join(f"<li>{html.escape(rng.choice(sentences))}</li>" for _ in range(4)) + "</ul>")
         if rng.random() < 0.04:

@@ -39,28 +39,47 @@ _INLINE_SPECIAL = re.compile(r"[*_`~\[\]<]")
 # (before the delimiter after an ordered list's number).
 _BLOCK_MARKER = re.compile(r"( {0,3})(?:(#{1,6})(?=[ \t]|$)|(>)|([-+])(?=[ \t]|$)|\d{1,9}(?=[.)](?:[ \t]|$)))")
 _HEADING_LEVELS = frozenset("123456")
+# What may end the output before a block for trafilatura's serializer to start the block on the same line.
+_SEPARATORS = frozenset(" \n|")
+# <hi rend=...> as markdown markers, or as HTML where markdown has none; runs of the first four merge.
+_HI_MARKERS = {"#b": "**", "#i": "*", "#t": "`"}
+_HI_HTML_TAGS = {"#sup": "sup", "#sub": "sub", "#u": "u"}
+_MERGEABLE = frozenset(("#b", "#i", "#t", "#u"))
+_BACKTICK_RUN = re.compile("`+")
 
 
 def tree_markdown(body: _Element) -> str:
     """`xmltotxt(body, include_formatting=True)`, the markdown of trafilatura's extracted body."""
-    if body.text or any(block.tag not in _BLOCKS or _has_text(block.tail) for block in body):
+    if body.text or not all(_stands_alone(block) for block in body):
         return xmltotxt(body, True)
     pieces: list[str] = []
     run: list[str] = []  # raw markdown of consecutive plain blocks, cleaned together
     for block in body:
         raw = _plain_block(block)
         if raw is not None:
+            # After a code span, trafilatura's serializer starts a block on a new line.
+            if run and block.tag != "code" and run[-1][-1] not in _SEPARATORS:
+                raw = f"\n{raw}"
             run.append(raw)
             continue
         if run:
+            if run[-1][-1] != "\n":  # the next piece would continue this one's last line
+                return xmltotxt(body, True)
             pieces.append(_clean("".join(run)))
             run = []
         pieces.append(xmltotxt(block, True))
     if run:
         pieces.append(_clean("".join(run)))
-    # Every piece holds at least its last block's closing line, so joining the cleaned pieces by a newline
-    # gives what cleaning them together would, even for a piece that cleans to "".
+    # Every piece but a run's last ends a line, and every piece holds at least its last block's closing line,
+    # so joining the cleaned pieces by a newline gives what cleaning them together would.
     return "\n".join(pieces)
+
+
+def _stands_alone(block: _Element) -> bool:
+    """Whether the block renders the same alone as after the blocks before it, given they end a line."""
+    if block.tag == "code":  # code is no block to trafilatura: its tail and what follows stay on its line
+        return not len(block) and bool(block.text) and not _has_text(block.tail)
+    return block.tag in _BLOCKS and not _has_text(block.tail)
 
 
 def document_markdown(body: _Element, comments: _Element | None) -> str:
@@ -100,19 +119,103 @@ def _plain_block(block: _Element) -> str | None:
     """The raw markdown of a block of plain text, before the clean-up; None for any other block."""
     tag = block.tag
     if tag in ("p", "quote", "head"):
-        text = block.text
-        if len(block) or not _plain_text(text):
-            return None
-        text = _escape_inline(text.strip())
-        if tag == "head":
-            level = block.get("rend") or ""
-            return f"{'#' * (int(level[1]) if level[1:2] in _HEADING_LEVELS else 2)} {text}{_BLOCK_END}"
-        return f"{_escape_block_start(text)}{_BLOCK_END}"
+        return _paragraph(block) if len(block) else _plain_paragraph(block)
     if tag == "list":
         return _plain_list(block)
     if tag == "table":
         return _plain_table(block)
+    if tag == "code":
+        return f"{_inline_markup('code', '', block.text)}{block.tail or ''}"
     return None
+
+
+def _heading_marker(block: _Element) -> str:
+    level = block.get("rend") or ""
+    return "#" * (int(level[1]) if level[1:2] in _HEADING_LEVELS else 2)
+
+
+def _plain_paragraph(block: _Element) -> str | None:
+    text = block.text
+    if not _plain_text(text):
+        return None
+    text = _escape_inline(text.strip())
+    if block.tag == "head":
+        return f"{_heading_marker(block)} {text}{_BLOCK_END}"
+    return f"{_escape_block_start(text)}{_BLOCK_END}"
+
+
+def _paragraph(block: _Element) -> str | None:
+    """A paragraph, heading or quote whose children are inline formatting or code holding plain text."""
+    text = block.text or ""
+    if "\\" in text:
+        return None
+    spans: list[list[str]] = []  # [tag, rend, text, tail] of each child, escaped as trafilatura's tree pass does
+    for child in block:
+        tag, inner, tail = child.tag, child.text, child.tail or ""
+        rend = child.get("rend") or "" if tag == "hi" else ""
+        # An inline element without text drops its tail in trafilatura's serializer: leave that to it.
+        if tag not in ("hi", "code") or len(child) or not inner or "\\" in tail:
+            return None
+        if tag == "hi" and _HI_MARKERS.get(rend) != "`":
+            if "\\" in inner:
+                return None
+            inner = _escape_inline(inner)
+        spans.append([tag, rend, inner, _escape_inline(tail)])
+    for i in range(len(spans) - 2, -1, -1):  # neighbouring runs of one emphasis read as one
+        cur, nxt = spans[i], spans[i + 1]
+        if cur[0] == nxt[0] == "hi" and cur[1] == nxt[1] and cur[1] in _MERGEABLE and not cur[3].strip():
+            cur[2] += cur[3] + nxt[2]
+            cur[3] = nxt[3]
+            del spans[i + 1]
+    text = _escape_inline(text.lstrip())
+    spans[-1][3] = spans[-1][3].rstrip()
+    if block.tag == "head":
+        out = [f"{_heading_marker(block)} {text}" if text else f"{_heading_marker(block)} "]
+    else:
+        out = [_escape_block_start(text)]
+    for tag, rend, inner, tail in spans:
+        out.append(_inline_markup(tag, rend, inner))
+        out.append(tail)
+    out.append(_BLOCK_END)
+    return "".join(out)
+
+
+def _inline_markup(tag: str, rend: str, text: str) -> str:
+    if tag == "code":
+        if "\n" in text:
+            fence = _code_fence(text, 3)
+            return f"{fence}\n{text}\n{fence}\n"
+        return _wrap(text, _code_span)
+    marker = _HI_MARKERS.get(rend)
+    if marker == "`":
+        return _wrap(text, _code_span)
+    if marker:
+        return _wrap(text, lambda inner: f"{marker}{inner}{marker}")
+    if rend in _HI_HTML_TAGS:
+        return _wrap(text, lambda inner: f"<{_HI_HTML_TAGS[rend]}>{inner}</{_HI_HTML_TAGS[rend]}>")
+    return text
+
+
+def _wrap(text: str, markup) -> str:
+    """Markup around the text, with its flanking whitespace left outside (CommonMark needs it so)."""
+    inner = text.strip()
+    if not inner:
+        return text
+    at = text.index(inner)
+    return f"{text[:at]}{markup(inner)}{text[at + len(inner):]}"
+
+
+def _code_span(text: str) -> str:
+    fence = _code_fence(text, 1)
+    if text.startswith("`") or text.endswith("`"):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
+
+
+def _code_fence(text: str, shortest: int) -> str:
+    """Backticks longer than any run of them inside the code, and at least `shortest` of them."""
+    longest_run = max(map(len, _BACKTICK_RUN.findall(text)), default=0)
+    return "`" * max(shortest, longest_run + 1)
 
 
 def _plain_list(block: _Element) -> str | None:

@@ -17,9 +17,9 @@ from curator.ingest.markdown_writer import tree_markdown
 _ATOMS = ["trade terms", "무역 용어를 정리한다.", "a*b", "snake_case", "`tick`", "~tilde~", "[bracket]", "<tag>",
           "\\(x_1\\)", "\\[ y \\]", "back\\slash", "# heading", "###### six", "####### seven", "#nospace", "> quote",
           "- dash", "+ plus", "-dash", "1. one", "12) two", "1.5 ratio", "   3. indented", "    4. code-indented",
-          "a|b", "&amp; &lt;x&gt;", "\u200b", "\u00ad", "\u00a0", "e\u0301", "line\u2028sep", "", " ", "\n", "\t"]
+          "``", "a|b", "&amp; &lt;x&gt;", "\u200b", "\u00ad", "\u00a0", "e\u0301", "line\u2028sep", "", " ", "\n", "\t"]
 _GLUE = ["", " ", "  ", "\n", " \n "]
-_BLANK = [None, "", " ", "\n", "\n  "]
+_BLANK = [None, "", " ", "\n", "\n  ", "\t"]
 
 
 def _text(rng: random.Random) -> str | None:
@@ -33,27 +33,30 @@ def _tail(rng: random.Random) -> str | None:
 
 
 def _inline(parent, rng: random.Random) -> None:
-    """An inline child that sends its block to trafilatura's serializer."""
-    kind = rng.choice(["hi", "lb", "code"])
+    """Inline formatting, code or a line break, sometimes nested."""
+    kind = rng.choice(["hi", "hi", "hi", "code", "code", "lb"])
     child = SubElement(parent, kind)
-    if kind == "hi":
-        child.set("rend", rng.choice(["#b", "#i", "#t", "#u"]))
+    if kind == "hi" and rng.random() < 0.9:
+        child.set("rend", rng.choice(["#b", "#b", "#i", "#t", "#u", "#sup", "#sub", "#x"]))
     if kind != "lb":
-        child.text = _text(rng)
-    child.tail = _text(rng)
+        child.text = rng.choice(["``a`", "x ``` y"]) if rng.random() < 0.1 else _text(rng)
+        if rng.random() < 0.05:
+            _inline(child, rng)
+    child.tail = rng.choice(_BLANK) if rng.random() < 0.4 else _text(rng)
 
 
 def _block(body, rng: random.Random) -> None:
-    kind = rng.choice(["p", "p", "head", "quote", "list", "table", "odd"])
+    kind = rng.choice(["p", "p", "head", "quote", "list", "table", "code", "odd"])
     if kind == "odd":  # a top-level element that is no block: the whole tree goes to trafilatura's serializer
-        kind = rng.choice(["code", "hi", "lb"])
+        kind = rng.choice(["hi", "lb"])
     block = SubElement(body, kind)
     if kind == "head" and rng.random() < 0.9:
         block.set("rend", rng.choice(["h1", "h2", "h3", "h4", "h5", "h6", "h7", "x"]))
     if kind in ("p", "head", "quote", "code", "hi"):
         block.text = _text(rng)
-        if rng.random() < 0.15:
-            _inline(block, rng)
+        if rng.random() < 0.4:
+            for _ in range(rng.randint(1, 4)):
+                _inline(block, rng)
     elif kind == "list":
         _list(block, rng, depth=0)
     elif kind == "table":
