@@ -3,12 +3,13 @@
 `trafilatura.extract(..., output_format="markdown")` spends about a third of
 a page's extraction turning its tree into markdown, and most of that goes to
 reading every text node again in each of half a dozen passes (lxml decodes a
-node's text from UTF-8 on every read). Most of what pages hold is plain
-paragraphs, headings, flat lists and tables; for those blocks `tree_markdown`
-writes the same markdown in one read of each text. Any other block (quotes
-with markup, inline formatting, line breaks, nested lists, code, anything
-holding a backslash) goes to trafilatura's own serializer block by block, and
-a tree whose shape this module does not vouch for goes there whole.
+node's text from UTF-8 on every read). Most of what pages hold is paragraphs,
+headings and quotes (with bold, italics or code inside), flat lists, tables
+and code blocks; for those `tree_markdown` writes the same markdown in one
+read of each text. Any other block (formatting inside list items or table
+cells, nested lists, line breaks, anything holding a backslash) goes to
+trafilatura's own serializer block by block, and a tree whose shape this
+module does not vouch for goes there whole.
 
 The equivalence rests on how trafilatura's serializer behaves, so tests hold
 the two outputs equal on generated trees and on real pages. What it relies
@@ -22,6 +23,7 @@ joined by a newline read as if cleaned together.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import unescape
 from unicodedata import normalize
 
@@ -196,7 +198,7 @@ def _inline_markup(tag: str, rend: str, text: str) -> str:
     return text
 
 
-def _wrap(text: str, markup) -> str:
+def _wrap(text: str, markup: Callable[[str], str]) -> str:
     """Markup around the text, with its flanking whitespace left outside (CommonMark needs it so)."""
     inner = text.strip()
     if not inner:

@@ -7,7 +7,6 @@ import trafilatura
 from curator.bench.crawl_site import write_site
 from curator.ingest.html import TRAFILATURA_OPTIONS, html_to_markdown
 
-
 # A lecture page with the markup the markdown writer handles itself and the markup it leaves to trafilatura.
 _RICH_PAGE = """<html><head><title>Incoterms</title></head><body><nav><a href="/">Home</a></nav><main><article>
 <h1>Incoterms 2020 &amp; <em>risk</em></h1>
