@@ -20,7 +20,7 @@ it (a dozen configuration look-ups and today's date) on every call.
 
 The extraction is trafilatura.extract in its two halves: `bare_extraction`
 finds the main content as a tree, and `markdown_writer.document_markdown`
-writes that tree as the markdown trafilatura would, at about a third of the
+writes that tree as the markdown trafilatura would, at about a quarter of the
 cost for ordinary prose (see that module).
 """
 
