@@ -31,7 +31,7 @@ import re
 from copy import copy
 from dataclasses import dataclass
 
-from trafilatura.core import bare_extraction
+from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 
 from curator.errors import CuratorError
