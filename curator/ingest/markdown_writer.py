@@ -4,12 +4,12 @@
 a page's extraction turning its tree into markdown, and most of that goes to
 reading every text node again in each of half a dozen passes (lxml decodes a
 node's text from UTF-8 on every read). Most of what pages hold is paragraphs,
-headings and quotes (with bold, italics or code inside), flat lists, tables
-and code blocks; for those `tree_markdown` writes the same markdown in one
-read of each text. Any other block (formatting inside list items or table
-cells, nested lists, line breaks, anything holding a backslash) goes to
-trafilatura's own serializer block by block, and a tree whose shape this
-module does not vouch for goes there whole.
+headings, quotes and flat list items (with bold, italics or code inside),
+tables and code blocks; for those `tree_markdown` writes the same markdown in
+one read of each text. Any other block (formatting inside table cells, nested
+lists, line breaks, anything holding a backslash) goes to trafilatura's own
+serializer block by block, and a tree whose shape this module does not vouch
+for goes there whole.
 
 The equivalence rests on how trafilatura's serializer behaves, so tests hold
 the two outputs equal on generated trees and on real pages. What it relies
@@ -149,9 +149,28 @@ def _plain_paragraph(block: _Element) -> str | None:
 def _paragraph(block: _Element) -> str | None:
     """A paragraph, heading or quote whose children are inline formatting or code holding plain text."""
     text = block.text or ""
-    if "\\" in text:
+    spans = _inline_spans(block)
+    if spans is None or "\\" in text:
         return None
-    spans: list[list[str]] = []  # [tag, rend, text, tail] of each child, escaped as trafilatura's tree pass does
+    text = _escape_inline(text.lstrip())
+    spans[-1][3] = spans[-1][3].rstrip()
+    if block.tag == "head":
+        out = [f"{_heading_marker(block)} {text}" if text else f"{_heading_marker(block)} "]
+    else:
+        out = [_escape_block_start(text)]
+    for tag, rend, inner, tail in spans:
+        out.append(_inline_markup(tag, rend, inner))
+        out.append(tail)
+    out.append(_BLOCK_END)
+    return "".join(out)
+
+
+def _inline_spans(block: _Element) -> list[list[str]] | None:
+    """[tag, rend, text, tail] of each inline child, escaped and merged as trafilatura's tree passes do it.
+
+    None when a child is anything but formatting or code holding plain text.
+    """
+    spans: list[list[str]] = []
     for child in block:
         tag, inner, tail = child.tag, child.text, child.tail or ""
         rend = child.get("rend") or "" if tag == "hi" else ""
@@ -169,16 +188,34 @@ def _paragraph(block: _Element) -> str | None:
             cur[2] += cur[3] + nxt[2]
             cur[3] = nxt[3]
             del spans[i + 1]
-    text = _escape_inline(text.lstrip())
-    spans[-1][3] = spans[-1][3].rstrip()
-    if block.tag == "head":
-        out = [f"{_heading_marker(block)} {text}" if text else f"{_heading_marker(block)} "]
-    else:
-        out = [_escape_block_start(text)]
-    for tag, rend, inner, tail in spans:
+    return spans
+
+
+def _list_item(item: _Element, marker: str) -> str | None:
+    """One item of a flat list, its text plain or with inline formatting or code; None for any other item."""
+    text = item.text
+    if not len(item):
+        return f"{marker}{_escape_block_start(_escape_inline(text))}\n" if _plain_text(text) else None
+    spans = _inline_spans(item)
+    if spans is None or (text and "\\" in text):
+        return None
+    if not _has_text(text) and not any(_has_text(inner + tail) for _, _, inner, tail in spans):
+        return None  # an item without text of its own gets no marker there
+    out = [marker, _escape_block_start(_escape_inline(text)) if _has_text(text) else ""]
+    for i, (tag, rend, inner, tail) in enumerate(spans):
         out.append(_inline_markup(tag, rend, inner))
-        out.append(tail)
-    out.append(_BLOCK_END)
+        if not tail:
+            continue
+        # Inside an item trafilatura trims a tail to one space either side, and only where a space was.
+        core = tail.strip()
+        if core and tail[0].isspace():
+            core = f" {core}"
+        if tail[-1].isspace() and i + 1 < len(spans):
+            core += " "
+        if core[:1] == " " and out[-1][-1:] in _SEPARATORS:
+            core = core[1:]
+        out.append(core)
+    out.append("\n")
     return "".join(out)
 
 
@@ -226,11 +263,10 @@ def _plain_list(block: _Element) -> str | None:
     numbered = block.get("rend") == "ol"
     lines = []
     for number, item in enumerate(block, start=1):
-        text = item.text
-        if item.tag != "item" or len(item) or not _plain_text(text) or _has_text(item.tail):
+        line = _list_item(item, f"{number}. " if numbered else "- ") if item.tag == "item" else None
+        if line is None or _has_text(item.tail):
             return None
-        marker = f"{number}. " if numbered else "- "
-        lines.append(f"{marker}{_escape_block_start(_escape_inline(text))}\n")
+        lines.append(line)
     return f"{''.join(lines)}\n{_BLOCK_END}"
 
 

@@ -74,8 +74,9 @@ def _list(block, rng: random.Random, depth: int) -> None:
         item.text = _text(rng)
         if rng.random() < 0.08 and depth == 0:
             _list(SubElement(item, "list"), rng, depth + 1)
-        elif rng.random() < 0.08:
-            _inline(item, rng)
+        elif rng.random() < 0.3:
+            for _ in range(rng.randint(1, 3)):
+                _inline(item, rng)
         item.tail = _tail(rng)
 
 
@@ -109,6 +110,28 @@ def test_any_tree_gives_the_markdown_trafilatura_writes(seed):
         body = _tree(rng)
         expected = xmltotxt(deepcopy(body), True)
         assert tree_markdown(body) == expected, xmltotxt(body, False)
+
+
+def test_list_items_with_inline_formatting_give_the_markdown_trafilatura_writes():
+    # Inside an item trafilatura trims tails around inline elements by its own rules: many spacings, one list each.
+    rng = random.Random(7)
+    spacings = [None, "", " ", "  ", "\n", "x", " x", "x ", " x ", " : carriage paid to\n", "\t", "다."]
+    written_here = 0
+    for _ in range(3000):
+        body = Element("body")
+        block = SubElement(body, "list", rend=rng.choice(["ul", "ol"]))
+        for _ in range(rng.randint(1, 3)):
+            item = SubElement(block, "item")
+            item.text = rng.choice([*spacings, "1. first", "# not a heading", "a*b"])
+            for _ in range(rng.randint(0, 3)):
+                child = SubElement(item, rng.choice(["hi", "hi", "code"]))
+                if child.tag == "hi":
+                    child.set("rend", rng.choice(["#b", "#i", "#t", "#u"]))
+                child.text = rng.choice(["FOB", " CIF ", "a_b", "x\ny", " ", "`", ""])
+                child.tail = rng.choice(spacings)
+        written_here += markdown_writer._plain_list(block) is not None
+        assert tree_markdown(body) == xmltotxt(deepcopy(body), True), xmltotxt(body, False)
+    assert written_here > 1000
 
 
 def test_plain_blocks_are_written_without_trafilaturas_serializer(monkeypatch):
