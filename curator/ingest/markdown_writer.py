@@ -200,7 +200,7 @@ def _list_item(item: _Element, marker: str) -> str | None:
     if spans is None or (text and "\\" in text):
         return None
     if not _has_text(text) and not any(_has_text(inner + tail) for _, _, inner, tail in spans):
-        return None  # an item without text of its own gets no marker there
+        return None  # trafilatura gives an item with no text at all no marker: leave it to trafilatura
     out = [marker, _escape_block_start(_escape_inline(text)) if _has_text(text) else ""]
     for i, (tag, rend, inner, tail) in enumerate(spans):
         out.append(_inline_markup(tag, rend, inner))
