@@ -192,10 +192,8 @@ def _inline_spans(block: _Element) -> list[list[str]] | None:
 
 
 def _list_item(item: _Element, marker: str) -> str | None:
-    """One item of a flat list, its text plain or with inline formatting or code; None for any other item."""
+    """One item of a flat list: text, inline formatting or code, or a mix; None for any other item."""
     text = item.text
-    if not len(item):
-        return f"{marker}{_escape_block_start(_escape_inline(text))}\n" if _plain_text(text) else None
     spans = _inline_spans(item)
     if spans is None or (text and "\\" in text):
         return None
