@@ -8,7 +8,7 @@ What is measured, all in one run on the same pages:
   it for HTML to markdown (`trafilatura.extract(html, url=url,
   output_format="markdown")`, every other option at trafilatura's default)
   over an evenly spread sample of the same pages, one after another in a
-  fresh process (curator.bench.trafilatura_baseline). Half the sample is
+  fresh process (benchmarks.trafilatura_baseline). Half the sample is
   timed just before the crawl and half just after it, and the rate is over
   both halves: this machine's speed drifts by 10-20% over a minute (other
   virtual machines on the host), and a baseline timed only after the crawl
@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from curator.bench.crawl_site import start_server, write_site
-from curator.bench.processes import RssSampler
-from curator.ingest.crawler import CrawlSettings, run_crawl
-from curator.ingest.crawler.progress import CrawlCounts
+from benchmarks.crawl_site import start_server, write_site
+from benchmarks.processes import RssSampler
+from curator.crawl import CrawlSettings, run_crawl
+from curator.crawl.progress import CrawlCounts
 from curator.workspace import init_workspace
 
 BASELINE = "trafilatura.extract defaults, markdown, one process"
@@ -126,7 +126,7 @@ def baseline_sample(files: list[Path], sample: int) -> list[Path]:
 
 def time_baseline(pages: list[Path]) -> BaselineTime:
     """The baseline (BASELINE) over `pages`, one after another in a fresh process (trafilatura_baseline)."""
-    done = subprocess.run([sys.executable, "-m", "curator.bench.trafilatura_baseline"], check=False,
+    done = subprocess.run([sys.executable, "-m", "benchmarks.trafilatura_baseline"], check=False,
                           input="\n".join(str(p) for p in pages), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"the baseline process failed (exit code {done.returncode}): {done.stderr[-2000:]}")

@@ -1,6 +1,6 @@
 """`curator bench dedup`: curator's near-duplicate detection against a plain datasketch MinHashLSH pass.
 
-Both run on the same generated bilingual set (curator.filters.planted), each in a
+Both run on the same generated bilingual set (benchmarks.planted), each in a
 fresh process of its own, so that the peak memory of one never counts against the
 other. Generating the set is not timed. The baseline is the straightforward loop
 (128 permutations, threshold 0.8, character 5-grams, `MinHash.bulk`, then query and
@@ -24,7 +24,7 @@ from curator.config import default_config
 from curator.filters.clusters import KeeperInputs
 from curator.filters.dedup import find_duplicates
 from curator.filters.normalize import normalize
-from curator.filters.planted import pairwise_scores, planted_columns
+from benchmarks.planted import pairwise_scores, planted_columns
 from curator.filters.rules import RuleSet, check_pair
 from curator.filters.settings import FilterSettings
 

@@ -45,7 +45,7 @@ _SENTENCES = (
 @contextmanager
 def scripted_server(latency: float, capacity: int) -> Iterator[str]:
     """The scripted server in a child process; yields its base URL."""
-    proc = subprocess.Popen([sys.executable, "-m", "curator.bench.scripted_llm", "--latency", str(latency),
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.scripted_llm", "--latency", str(latency),
                              "--capacity", str(capacity)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True)
     try:

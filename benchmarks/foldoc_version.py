@@ -2,7 +2,7 @@
 
 FOLDOC (the Free On-line Dictionary of Computing, GNU FDL) is packaged as
 `dict-foldoc` (dictd format). Here:  apt-get download dict-foldoc && dpkg -x dict-foldoc_*.deb x
-    python tests/bench/foldoc_version.py x/usr/share/dictd OUT_DIR
+    python benchmarks/foldoc_version.py x/usr/share/dictd OUT_DIR
 Each headword becomes "What is TERM?" with the first paragraph of its definition
 (cross-reference braces, citations and dates removed, cut at a sentence end near
 300 characters) as the answer. The split follows curator's rule (blake2b of the

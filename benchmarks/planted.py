@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curator.filters import planted_vocab as V
+from benchmarks import planted_vocab as V
 
 _PARTICLE = re.compile(r"(.)⟨(을|은|이|과|으로)⟩")
 _PAIRS = {"을": ("을", "를"), "은": ("은", "는"), "이": ("이", "가"), "과": ("과", "와"), "으로": ("으로", "로")}

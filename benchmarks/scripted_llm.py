@@ -21,7 +21,7 @@ rate_limit (429 + Retry-After), server_error (500), bad_request (400),
 unauthorized (401 quoting the key it was sent, as some servers do), slow (answers
 after `slow_s`), drop (closes the connection without answering).
 
-Run alone: ``python -m curator.bench.scripted_llm --latency 0.2 --capacity 64``
+Run alone: ``python -m benchmarks.scripted_llm --latency 0.2 --capacity 64``
 prints its base URL on the first line and serves until stdin closes or it is killed.
 """
 
@@ -35,7 +35,7 @@ import threading
 from collections import Counter
 from typing import Any, Self
 
-from curator.bench.scripted_answers import MARKER, content_for, instance
+from benchmarks.scripted_answers import MARKER, content_for, instance
 
 __all__ = ["BEHAVIOURS", "ScriptedLLM", "instance", "main"]
 

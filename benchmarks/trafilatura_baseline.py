@@ -1,6 +1,6 @@
 """The crawl benchmark's baseline in a process of its own: plain trafilatura over the given pages, one by one.
 
-`python -m curator.bench.trafilatura_baseline < paths` reads one HTML file path
+`python -m benchmarks.trafilatura_baseline < paths` reads one HTML file path
 a line, extracts each with `trafilatura.extract(html, url=url,
 output_format="markdown")` (every other option at trafilatura's default),
 and prints {"pages", "seconds", "cpu_seconds"} as JSON. A fresh interpreter

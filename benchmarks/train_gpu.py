@@ -1,7 +1,7 @@
 """GPU benchmark: the trainer's QLoRA path against plain TRL, Gemma-3-270M shape, random weights, one run.
 
 Run on the device machine (wheels from ../shared/gpu/prepare-wheels.sh installed):
-    python3 tests/bench/train_gpu.py [--variants ours,ours_noquant,seed_recipe,trl_packed] [--steps 60]
+    python3 benchmarks/train_gpu.py [--variants ours,ours_noquant,seed_recipe,trl_packed] [--steps 60]
 Under `accelerate launch --num_processes N` only the `ours*` variants run (data parallel).
 
 Every configuration trains on the same synthetic data (6,000 examples, prompt 31-251
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 CONFIG = Path(__file__).resolve().parent / "gemma3-270m-config"
 WEIGHTS = Path("/tmp/rnd270m")

@@ -6,7 +6,7 @@ times), pairs of all four origins and three states, one pair in 25 in a two-pair
 near-duplicate cluster, one in five with a judge score, one in 97 flagged by the
 evaluation, and one in 10,007 (at least 50 in all) holding the word "needle" for the text search. The
 app is the one `curator review` opens (same factory), driven with Textual's Pilot;
-the timings (curator/tui/bench_driver.py) are taken from the key press to the moment
+the timings (benchmarks/tui_driver.py) are taken from the key press to the moment
 the screen shows the result (list and detail pane filled, the decision committed).
 """
 
@@ -96,7 +96,7 @@ def run_tui_bench(n_pairs: int, *, workdir: Path | None = None, accepts: int = 6
     """Generate the workspace, drive the app, and return the figures `curator bench tui` prints."""
     with tempfile.TemporaryDirectory(prefix="curator-bench-tui-", dir=workdir) as tmp:
         ws = generate_review_workspace(Path(tmp) / "ws", n_pairs)
-        from curator.tui.bench_driver import drive  # textual is loaded only to run the benchmark
+        from benchmarks.tui_driver import drive  # textual is loaded only to run the benchmark
 
         figures = asyncio.run(drive(ws, accepts, search_word=SEARCH_WORD))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,4 +1,4 @@
-"""Drive the review app headless for `curator bench tui` (see curator/bench/tui.py for the workspace).
+"""Drive the review app headless for `curator bench tui` (see benchmarks/tui.py for the workspace).
 
 Keys are posted as the terminal driver posts them; Pilot.press would add its own
 wait-for-idle pauses (tens of milliseconds) to what is measured. Each timing ends

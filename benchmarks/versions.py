@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from curator.bench.processes import RssSampler
+from benchmarks.processes import RssSampler
 from curator.store import transaction
 from curator.workspace import Workspace, init_workspace
 

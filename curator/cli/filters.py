@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, out
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, load_benchmark, out
 from curator.errors import CuratorError
 from curator.filters import FILTERS
 
@@ -156,8 +156,8 @@ def bench_dedup(
     as_json: JsonOpt = False,
 ) -> None:
     """Near-duplicate detection on a generated set: curator's dedup against a datasketch MinHashLSH baseline."""
-    from curator.bench.dedup import make_workspace as build
-    from curator.bench.dedup import run_benchmark
+    dedup = load_benchmark("dedup")
+    build, run_benchmark = dedup.make_workspace, dedup.run_benchmark
     if make_workspace is not None:
         result = build(make_workspace, pairs, seed)
     else:

@@ -66,7 +66,7 @@ class EngineJudge:
     def many(self, items: list[tuple[str, str, str]]) -> list[int | None]:
         import asyncio
 
-        from curator.extract.engine import StructuredEngine, StructuredRequest, run_sync
+        from curator.llm.engine import StructuredEngine, StructuredRequest, run_sync
         from trainer import judge
 
         async def grade_all() -> list[int | None]:
@@ -90,6 +90,6 @@ def judge_for(ws: Workspace, conn: sqlite3.Connection, enabled: bool, run_id: in
     llm = ws.config["llm"]
     if not llm.get("base_url"):
         return None, "no LLM endpoint is configured ([llm].base_url is empty), so the judge is off"
-    from curator.extract.engine import Endpoint
+    from curator.llm.engine import Endpoint
 
     return EngineJudge(Endpoint.from_config(llm), conn, run_id), ""

@@ -4,7 +4,7 @@
 workspace's [crawl] section overridden by command-line options).
 
 Both are imported on first use: the extraction processes import
-`curator.ingest.crawler.extraction`, which imports this package first, and
+`curator.crawl.extraction`, which imports this package first, and
 they have no use for the crawling side (httpx, the fetcher, the frontier),
 whose import would only delay the start of every crawl.
 """
@@ -15,8 +15,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from curator.ingest.crawler.runner import CrawlReport, run_crawl
-    from curator.ingest.crawler.settings import CrawlSettings
+    from curator.crawl.runner import CrawlReport, run_crawl
+    from curator.crawl.settings import CrawlSettings
 
 __all__ = ["CrawlReport", "CrawlSettings", "run_crawl"]
 _HOMES = {"CrawlReport": "runner", "run_crawl": "runner", "CrawlSettings": "settings"}

@@ -16,16 +16,16 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from curator.ingest.crawler.extraction import PageJob, extract_page
-from curator.ingest.crawler.fetch import REDIRECT_STATUSES, Fetcher, FetchFailed, Response
-from curator.ingest.crawler.kinds import page_kind
-from curator.ingest.crawler.netguard import PrivateAddressRefused
-from curator.ingest.crawler.persist import SeedPlan, link_redirect, store_page
-from curator.ingest.crawler.pool import ExtractionPool
-from curator.ingest.crawler.progress import CrawlCounts
-from curator.ingest.crawler.settings import CrawlSettings
-from curator.ingest.crawler.sitemaps import queue_sitemap_urls
-from curator.ingest.crawler.urls import UnsupportedUrl, normalize_url_pair, origin, path_and_query
+from curator.crawl.extraction import PageJob, extract_page
+from curator.crawl.fetch import REDIRECT_STATUSES, Fetcher, FetchFailed, Response
+from curator.crawl.kinds import page_kind
+from curator.crawl.netguard import PrivateAddressRefused
+from curator.crawl.persist import SeedPlan, link_redirect, store_page
+from curator.crawl.pool import ExtractionPool
+from curator.crawl.progress import CrawlCounts
+from curator.crawl.settings import CrawlSettings
+from curator.crawl.sitemaps import queue_sitemap_urls
+from curator.crawl.urls import UnsupportedUrl, normalize_url_pair, origin, path_and_query
 from curator.store.crawl import frontier_row, mark
 from curator.store.runs import record_error
 

@@ -20,16 +20,16 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from curator.ingest.crawler.netguard import GuardedTransport, PrivateAddressRefused
-from curator.ingest.crawler.robots import (
+from curator.crawl.netguard import GuardedTransport, PrivateAddressRefused
+from curator.crawl.robots import (
     ALLOW_ALL,
     MAX_ROBOTS_BYTES,
     RobotsRules,
     disallow_everything,
     parse_robots,
 )
-from curator.ingest.crawler.settings import CrawlSettings
-from curator.ingest.crawler.urls import origin
+from curator.crawl.settings import CrawlSettings
+from curator.crawl.urls import origin
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # A host that refused or dropped this many connections in a row (each already retried) is given up for the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curator.ingest.crawler.urls import url_name
+from curator.crawl.urls import url_name
 
 _BY_TYPE = {
     "text/html": "html",

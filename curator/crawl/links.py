@@ -15,7 +15,7 @@ import re
 import zlib
 from collections.abc import Sequence
 
-from curator.ingest.crawler.urls import UnsupportedUrl, normalize_url, normalize_url_pair
+from curator.crawl.urls import UnsupportedUrl, normalize_url, normalize_url_pair
 
 _HREF = re.compile(r"""<(?:a|area)\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _BASE = re.compile(r"""<base\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)

@@ -10,8 +10,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from curator.ingest.crawler.extraction import ChunkRow, PageResult
-from curator.ingest.crawler.urls import Scope
+from curator.crawl.extraction import ChunkRow, PageResult
+from curator.crawl.urls import Scope
 from curator.store.catalog import (
     add_cues,
     add_document,

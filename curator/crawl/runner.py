@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curator.errors import CuratorError
-from curator.ingest.crawler.engine import Crawler
-from curator.ingest.crawler.netguard import address_refusal
-from curator.ingest.crawler.persist import SeedPlan
-from curator.ingest.crawler.pool import ExtractionPool, extraction_pool
-from curator.ingest.crawler.progress import CrawlCounts
-from curator.ingest.crawler.settings import CrawlSettings
-from curator.ingest.crawler.urls import Scope, UnsupportedUrl, has_credentials, host_of, normalize_url
+from curator.crawl.engine import Crawler
+from curator.crawl.netguard import address_refusal
+from curator.crawl.persist import SeedPlan
+from curator.crawl.pool import ExtractionPool, extraction_pool
+from curator.crawl.progress import CrawlCounts
+from curator.crawl.settings import CrawlSettings
+from curator.crawl.urls import Scope, UnsupportedUrl, has_credentials, host_of, normalize_url
 from curator.store.catalog import add_source
 from curator.store.connection import transaction
 from curator.store.crawl import (

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from curator import __version__
-from curator.ingest.crawler.urls import DEFAULT_TRACKING_PARAMS
+from curator.crawl.urls import DEFAULT_TRACKING_PARAMS
 
 
 def default_user_agent() -> str:

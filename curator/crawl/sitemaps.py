@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 
-from curator.ingest.crawler.fetch import Fetcher, FetchFailed
-from curator.ingest.crawler.links import MAX_SITEMAP_BYTES, sitemap_locations
-from curator.ingest.crawler.netguard import PrivateAddressRefused
-from curator.ingest.crawler.persist import SeedPlan, queue_within_limits
-from curator.ingest.crawler.settings import CrawlSettings
-from curator.ingest.crawler.urls import (
+from curator.crawl.fetch import Fetcher, FetchFailed
+from curator.crawl.links import MAX_SITEMAP_BYTES, sitemap_locations
+from curator.crawl.netguard import PrivateAddressRefused
+from curator.crawl.persist import SeedPlan, queue_within_limits
+from curator.crawl.settings import CrawlSettings
+from curator.crawl.urls import (
     UnsupportedUrl,
     normalize_url,
     normalize_url_pair,

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from curator.extract.checks import ExtractionCheck
-from curator.extract.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
+from curator.llm.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
 from curator.extract.guided import guided_schema
 from curator.extract.prompts import TemplateChooser
 from curator.schemas import load_schema

@@ -1,6 +1,6 @@
 """The engine's vocabulary: endpoint settings, a structured request, its outcome, and failure kinds.
 
-Re-exported by `curator.extract.engine`, which is where callers import them from.
+Re-exported by `curator.llm.engine`, which is where callers import them from.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import openai
 
-from curator.extract.wire import BACKENDS
+from curator.llm.wire import BACKENDS
 
 FATAL_KINDS = frozenset({"auth", "bad_request", "not_found"})
 DEFAULT_REPAIR = ("Your previous answer could not be used:\n{{errors}}\n"

@@ -6,8 +6,8 @@ from typing import Any
 
 import openai
 
-from curator.extract.call_types import Endpoint
-from curator.extract.transport import LeanTransport, lean_transport_fits
+from curator.llm.call_types import Endpoint
+from curator.llm.transport import LeanTransport, lean_transport_fits
 
 
 def make_clients(endpoint: Endpoint, key: str | None) -> list[openai.AsyncOpenAI]:

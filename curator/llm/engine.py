@@ -73,7 +73,7 @@ from typing import Any, Self
 
 import openai
 
-from curator.extract.call_types import (
+from curator.llm.call_types import (
     DEFAULT_REPAIR,
     FATAL_KINDS,
     BadResponse,
@@ -86,10 +86,10 @@ from curator.extract.call_types import (
     describe_error,
     error_kind,
 )
-from curator.extract.clients import make_clients
-from curator.extract.parsing import parse_answer, validator_for
-from curator.extract.ratelimit import RateBudget
-from curator.extract.wire import structured_kwargs, with_schema_in_prompt
+from curator.llm.clients import make_clients
+from curator.llm.parsing import parse_answer, validator_for
+from curator.llm.ratelimit import RateBudget
+from curator.llm.wire import structured_kwargs, with_schema_in_prompt
 from curator.store.connection import transaction
 from curator.store.llm_calls import log_call
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 import curator.filters.run as run_module
-from curator.bench.dedup import make_workspace
+from tests.support.workspaces import make_workspace
 from curator.filters.run import run_filters
 from curator.store.runs import mark_interrupted_runs
 from curator.workspace import open_workspace

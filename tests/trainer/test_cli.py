@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from curator.bench.scripted_llm import ScriptedLLM
+from tests.support.scripted_llm import ScriptedLLM
 from curator.store.connection import transaction
 from curator.store.pairs import add_pair
 
