@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.planted import pairwise_scores, planted_columns
 from curator.config import default_config
 from curator.filters.clusters import KeeperInputs
 from curator.filters.dedup import find_duplicates
 from curator.filters.normalize import normalize
-from benchmarks.planted import pairwise_scores, planted_columns
 from curator.filters.rules import RuleSet, check_pair
 from curator.filters.settings import FilterSettings
 

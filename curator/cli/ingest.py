@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, current_workspace, emit_json, err, out
+from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
 from curator.ingest.add import FileReport, add_paths, summarize, walk
 from curator.store.runs import stage_run
 
@@ -38,7 +38,10 @@ _ADD_HELP = (
 )
 
 
-@app.command(help=_ADD_HELP)
+ingest_app = typer.Typer()  # `add`, mounted at the top level by app.py
+
+
+@ingest_app.command(help=_ADD_HELP)
 def add(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (folders are read recursively).",
                                                 show_default=False)],

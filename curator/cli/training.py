@@ -20,7 +20,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, current_workspace, emit_json, err, out
+from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
 from curator.cli.training_support import judge_for, resolve_run, resolve_version
 from curator.errors import CuratorError
 from curator.store.evaluations import write_eval_low
@@ -41,8 +41,10 @@ def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                     TimeRemainingColumn(), console=err, transient=True)
 
+training_app = typer.Typer()  # `train`, `eval`, `chat`, `serve`, mounted at the top level by app.py
 
-@app.command()
+
+@training_app.command()
 def train(
     version: Annotated[str | None, typer.Argument(help="Version id (or a unique prefix, or 'latest'), or a "
                                                      "version folder; not needed with --resume.")] = None,
@@ -194,7 +196,7 @@ def _print_train(manifest: dict[str, Any], run_dir: Path) -> None:
     out.print(f"next: curator eval {manifest['id']}")
 
 
-@app.command(name="eval")
+@training_app.command(name="eval")
 def eval_(
     run: Annotated[str | None, typer.Argument(help="Run id (or a unique prefix); see runs/.")] = None,
     last: Annotated[bool, typer.Option("--last", help="Evaluate the most recent finished run.")] = False,
@@ -254,7 +256,7 @@ def eval_(
     out.print(f"report: {run_dir / 'eval' / 'report.md'}; {flagged} pairs flagged eval_low for review")
 
 
-@app.command()
+@training_app.command()
 def chat(
     run: Annotated[str | None, typer.Argument(help="Run id (or a unique prefix).")] = None,
     prompt: Annotated[str | None, typer.Argument(help="The question; without it, read questions from "
@@ -291,7 +293,7 @@ def chat(
         emit_json({"run": bot.manifest["id"], "settings": settings.as_dict(), "answers": answers})
 
 
-@app.command()
+@training_app.command()
 def serve(
     run: Annotated[str | None, typer.Argument(help="Run id (or a unique prefix).")] = None,
     last: Annotated[bool, typer.Option("--last", help="Serve the most recent finished run.")] = False,

@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from curator.extract.checks import ExtractionCheck
-from curator.llm.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
 from curator.extract.guided import guided_schema
 from curator.extract.prompts import TemplateChooser
+from curator.llm.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
 from curator.schemas import load_schema
 from curator.store.connection import transaction
 from curator.store.extraction import chunk_location, store_failure, store_pairs

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from typing import Any
 
 from curator.errors import CuratorError
-from curator.llm.engine import StructuredEngine, StructuredRequest, run_sync
 from curator.filters.decide import judge_fails
 from curator.filters.pool import PairPool, evidence_of
 from curator.filters.records import FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
 from curator.llm.endpoint import open_endpoint
+from curator.llm.engine import StructuredEngine, StructuredRequest, run_sync
 from curator.store.runs import record_error
 from curator.workspace import Workspace
 

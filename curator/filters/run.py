@@ -19,12 +19,12 @@ from curator.errors import CuratorError
 from curator.filters import FILTERS
 from curator.filters.clusters import KeeperInputs
 from curator.filters.contamination import contamination_output, held_out_references, version_references
+from curator.filters.decisions import failing_pairs
 from curator.filters.dedup import dedup_output, find_duplicates
 from curator.filters.pool import PairPool, human_keepers, judge_scores, load_pool
 from curator.filters.records import FilterOutput, write_outputs
 from curator.filters.rules import rules_output
 from curator.filters.settings import FilterSettings
-from curator.filters.decisions import failing_pairs
 from curator.store.flags import active_flag_counts
 from curator.store.runs import record_error, stage_run
 from curator.workspace import Workspace

@@ -15,7 +15,6 @@ from typing import Any
 from curator.store.rows import from_json, insert
 
 
-
 @dataclass(frozen=True)
 class FlagKind:
     """One kind of flag: what decides it, how it is shown, and whether it keeps a pair out of versions."""
