@@ -38,10 +38,6 @@ def checkpoint_dir() -> Path:
     return cache_dir() / "models" / CHECKPOINT_NAME
 
 
-def is_converted() -> bool:
-    return (checkpoint_dir() / COMPLETE).exists()
-
-
 def _gguf_file() -> Path:
     try:
         package = __import__(GGUF_PACKAGE)
