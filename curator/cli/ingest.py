@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
-from curator.ingest.add import FileReport, add_paths, summarize, walk
-from curator.store.runs import stage_run
+from curator.ingest.add import FileReport, summarize, walk
+from curator.ingest.stage import run_ingest
 
 
 class Kind(str, Enum):
@@ -54,23 +54,21 @@ def add(
     conn = ws.connect()
     try:
         kind_value = kind.value if kind else None
-        with stage_run(conn, "ingest", {"paths": [str(p) for p in paths], "kind": kind_value}) as counts:
-            if as_json:
-                reports = add_paths(conn, paths, kind=kind_value, config=ws.config, run_id=counts["run_id"])
-            else:
-                reports = _with_progress(conn, paths, kind_value, ws.config, counts["run_id"])
-            counts.update(summarize(reports))
+        if as_json:
+            run_id, reports = run_ingest(conn, paths, kind=kind_value, config=ws.config)
+        else:
+            run_id, reports = _with_progress(conn, paths, kind_value, ws.config)
     finally:
         conn.close()
     if as_json:
-        emit_json({"run_id": counts["run_id"], "counts": summarize(reports), "files": [r.as_dict() for r in reports]})
+        emit_json({"run_id": run_id, "counts": summarize(reports), "files": [r.as_dict() for r in reports]})
     else:
         _render(reports)
     if any(r.status == "error" for r in reports):
         raise typer.Exit(1)
 
 
-def _with_progress(conn, paths: list[Path], kind: str | None, config: dict, run_id: int) -> list[FileReport]:
+def _with_progress(conn, paths: list[Path], kind: str | None, config: dict) -> tuple[int, list[FileReport]]:
     total = sum(1 for _ in walk(paths, list(config.get("ingest", {}).get("skip_in_folders", []))))
     columns = (TextColumn("[bold]adding[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
@@ -80,7 +78,7 @@ def _with_progress(conn, paths: list[Path], kind: str | None, config: dict, run_
         def advance(report: FileReport) -> None:
             progress.update(task, advance=1, description=escape(os.path.basename(report.path)))
 
-        return add_paths(conn, paths, kind=kind, config=config, run_id=run_id, on_file=advance)
+        return run_ingest(conn, paths, kind=kind, config=config, on_file=advance)
 
 
 def _render(reports: list[FileReport]) -> None:
