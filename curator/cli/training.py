@@ -9,10 +9,14 @@ send what the model still gets wrong back to review.
 
 from __future__ import annotations
 
+import enum
+import functools
+import inspect
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,7 +48,39 @@ def _progress() -> Progress:
 training_app = typer.Typer()  # `train`, `eval`, `chat`, `serve`, mounted at the top level by app.py
 
 
+def with_training_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give `command` one typer option per trainer.options.TRAINING_OPTIONS (the trainer's own CLI builds the
+    same set with argparse) and hand it what the user set as `overrides`, keyed by Hyper field."""
+    from trainer.options import TRAINING_OPTIONS, overrides_from
+
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "overrides"]
+    added = []
+    for option in TRAINING_OPTIONS:
+        if option.is_switch:
+            added.append(inspect.Parameter(option.param, inspect.Parameter.KEYWORD_ONLY, default=False,
+                                           annotation=Annotated[bool, typer.Option(option.flag, help=option.help)]))
+        else:
+            # typer shows and checks choices through an Enum; the wrapper hands on its value
+            kind = enum.Enum(option.param, {c or "none": c for c in option.choices}, type=str) \
+                if option.choices else option.type
+            added.append(inspect.Parameter(option.param, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                           annotation=Annotated[kind | None, typer.Option(
+                                               option.flag, help=option.help, show_default=False)]))
+
+    @functools.wraps(command)
+    def wrapper(**values: Any) -> None:
+        given = {p.param: values.pop(p.param) for p in TRAINING_OPTIONS}
+        given = {k: v.value if isinstance(v, enum.Enum) else v for k, v in given.items()}
+        command(**values, overrides=overrides_from(given))
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + added
+    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
+
+
 @training_app.command()
+@with_training_options
 def train(
     version: Annotated[str | None, typer.Argument(help="Version id (or a unique prefix, or 'latest'), or a "
                                                      "version folder; not needed with --resume.")] = None,
@@ -58,21 +94,9 @@ def train(
     resume: Annotated[str | None, typer.Option("--resume", help="Continue a killed run (its id) from its last "
                                                   "checkpoint; the other options are taken from the run.")] = None,
     report_to: Annotated[str, typer.Option("--report-to", help="Also log to 'tensorboard' or 'wandb'.")] = "",
-    epochs: Annotated[float | None, typer.Option(help="Passes over the training split.")] = None,
-    max_steps: Annotated[int | None, typer.Option(help="Optimizer steps (overrides --epochs).")] = None,
-    learning_rate: Annotated[float | None, typer.Option(help="Peak learning rate (cosine schedule).")] = None,
-    lora_r: Annotated[int | None, typer.Option(help="LoRA rank.")] = None,
-    batch_tokens: Annotated[int | None, typer.Option(help="Padded tokens per micro-batch.")] = None,
-    max_length: Annotated[int | None, typer.Option(help="Token limit per pair (default: from the "
-                                                      "version's length statistics).")] = None,
-    template: Annotated[str | None, typer.Option(help="auto | chat | gemma | qa | alpaca.")] = None,
-    system: Annotated[str | None, typer.Option(help="System prompt before every question.")] = None,
-    context: Annotated[str | None, typer.Option(help="Put 'evidence' or 'context' (source chunk) "
-                                                   "before the question.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for LoRA init and batch order.")] = None,
-    no_quant: Annotated[bool, typer.Option("--no-quant", help="bf16 LoRA instead of 4-bit QLoRA on CUDA.")] = False,
-    no_compile: Annotated[bool, typer.Option("--no-compile", help="Do not torch.compile the decoder layers.")] = False,
     json_out: JsonOpt = False,
+    *,
+    overrides: dict[str, Any],
 ) -> None:
     """Fine-tune a base model on a version with (Q)LoRA; writes an adapter and a run manifest under runs/."""
     import torch
@@ -84,15 +108,8 @@ def train(
     cfg = ws.config["train"]
     conn = ws.connect()
     runs_dir = ws.path("runs")
-    overrides = {k: v for k, v in {
-        "epochs": epochs, "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
-        "batch_tokens": batch_tokens, "max_length": max_length, "seed": seed,
-        "template": template or cfg["template"], "system": cfg["system"] if system is None else system,
-        "context_field": cfg["context"] if context is None else context}.items() if v is not None}
-    if no_quant:
-        overrides["quantize"] = False
-    if no_compile:
-        overrides["compile"] = False
+    # the workspace's [train] section fills what the command line left out, before the preset's defaults
+    overrides = {"template": cfg["template"], "system": cfg["system"], "context_field": cfg["context"], **overrides}
     try:
         if resume:
             run_dir = resolve_run(runs_dir, resume, last=False)
