@@ -13,7 +13,7 @@ import asyncio
 import time
 from typing import Any
 
-from curator.extract.extraction import ANSWER_KINDS, extraction_schema
+from curator.extract.extractor import ANSWER_KINDS, extraction_schema
 from curator.extract.prompts import builtin_template
 from curator.llm.endpoint import check_key
 from curator.llm.engine import Endpoint, StructuredEngine, StructuredRequest

@@ -122,7 +122,7 @@ def _render_summary(s: Any) -> None:
 
 
 def _list_failed(ws: Any, as_json: bool) -> None:
-    from curator.store.extraction import failed_chunks
+    from curator.store.extract_queue import failed_chunks
 
     conn = ws.connect()
     try:

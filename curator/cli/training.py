@@ -2,9 +2,10 @@
 
 The trainer package reads version folders and knows nothing of the store; this
 module is where the two meet: it resolves version ids to versions/<id>/, puts
-runs in runs/, records each train and eval as a stage run, builds the
-truthfulness judge on the extraction engine, and writes the eval_low flags that
-send what the model still gets wrong back to review.
+runs in runs/, records each train and eval as a stage run, and prints; the
+library (curator.training) records each train and eval as a stage run, builds the
+truthfulness judge on the LLM engine, and writes the eval_low flags that send what
+the model still gets wrong back to review.
 """
 
 from __future__ import annotations
@@ -25,10 +26,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
-from curator.cli.training_support import judge_for, resolve_run, resolve_version
 from curator.errors import CuratorError
-from curator.store.evaluations import write_eval_low
-from curator.store.runs import stage_run
+from curator.training import recorded_evaluation, recorded_training, resolve_run, resolve_version
 from trainer.errors import TrainerError
 
 PRESET_HELP = "smoke: a handful of steps (tests, the demo); default: 2 epochs; long: 4 epochs."
@@ -123,13 +122,13 @@ def train(
     except USER_FACING as exc:
         raise _fail(exc) from exc
     log = err.print if json_out else out.print
-    with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus}) as counts:
-        counts["run"] = run_dir.name
+
+    def run_training() -> dict[str, Any]:
         if gpus > 1:
-            manifest = _launch(run_dir, gpus, merge, report_to, log, json_out)
-        else:
-            manifest = _train_here(run_dir, merge, report_to, log, execute)
-        counts.update({k: manifest.get("results", {}).get(k) for k in ("steps", "tokens_per_s", "final_loss")})
+            return _launch(run_dir, gpus, merge, report_to, log, json_out)
+        return _train_here(run_dir, merge, report_to, log, execute)
+
+    manifest = recorded_training(conn, run_dir, version_dir, gpus, run_training)
     conn.close()
     if json_out:
         emit_json(manifest)
@@ -230,7 +229,6 @@ def eval_(
     json_out: JsonOpt = False,
 ) -> None:
     """Evaluate a training run on its version's test split: SemScore, truthfulness judge, before and after."""
-    from trainer.evaluate import EvalOptions, evaluate
     from trainer.generate import Settings
 
     ws = current_workspace()
@@ -242,29 +240,22 @@ def eval_(
     version_dir = resolve_version(ws, conn, version) if version else None
     settings = Settings(max_new_tokens=max_new_tokens or cfg["eval_max_new_tokens"],
                         batch_size=batch_size or cfg["eval_batch_size"], temperature=temperature)
-    with stage_run(conn, "eval", {"run": run_dir.name, "version": str(version_dir or "")}) as counts:
-        scorer, reason = judge_for(ws, conn, cfg["judge"] if judge is None else judge, counts["run_id"])
-        options = EvalOptions(version_dir=version_dir, settings=settings, judge=scorer, judge_off_reason=reason,
-                              embedding_model=cfg["embedding_model"] if embedding_model is None else embedding_model,
-                              low_semscore=cfg["eval_low_semscore"], low_judge=cfg["eval_low_truthfulness"],
-                              limit=limit)
-        with _progress() as progress:
-            tasks: dict[str, Any] = {}
+    with _progress() as progress:
+        tasks: dict[str, Any] = {}
 
-            def tick(side: str, n: int, total: int) -> None:
-                if side not in tasks:
-                    tasks[side] = progress.add_task(f"{side.replace('_', '-')} answers", total=total, info="")
-                progress.advance(tasks[side], n)
+        def tick(side: str, n: int, total: int) -> None:
+            if side not in tasks:
+                tasks[side] = progress.add_task(f"{side.replace('_', '-')} answers", total=total, info="")
+            progress.advance(tasks[side], n)
 
-            try:
-                report = evaluate(run_dir, options, log=err.print if json_out else out.print, progress=tick)
-            except USER_FACING as exc:
-                raise _fail(exc) from exc
-        flagged = write_eval_low(conn, run_dir, report, counts["run_id"])
-        report["eval_low"]["flagged_in_store"] = flagged
-        counts.update({"test_pairs": report["test_pairs"], "eval_low": len(report["eval_low"]["pairs"]),
-                       "semscore_base": report["base"]["semscore"].get("mean"),
-                       "semscore_fine_tuned": report["fine_tuned"]["semscore"].get("mean")})
+        try:
+            report = recorded_evaluation(
+                ws, conn, run_dir, version_dir, settings=settings, judge=cfg["judge"] if judge is None else judge,
+                embedding_model=cfg["embedding_model"] if embedding_model is None else embedding_model, limit=limit,
+                log=err.print if json_out else out.print, progress=tick)
+        except USER_FACING as exc:
+            raise _fail(exc) from exc
+    flagged = report["eval_low"]["flagged_in_store"]
     conn.close()
     if json_out:
         emit_json(report)

@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from curator.crawl.extraction import ChunkRow, PageResult
+from curator.crawl.page_text import ChunkRow, PageResult
 from curator.crawl.urls import Scope
 from curator.store.catalog import (
     add_cues,

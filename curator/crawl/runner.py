@@ -17,7 +17,7 @@ from typing import Any
 from curator.crawl.engine import Crawler
 from curator.crawl.netguard import address_refusal
 from curator.crawl.persist import SeedPlan
-from curator.crawl.pool import ExtractionPool, extraction_pool
+from curator.crawl.process_pool import ExtractionPool, extraction_pool
 from curator.crawl.progress import CrawlCounts
 from curator.crawl.settings import CrawlSettings
 from curator.crawl.urls import Scope, UnsupportedUrl, has_credentials, host_of, normalize_url

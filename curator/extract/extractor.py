@@ -25,7 +25,7 @@ from curator.extract.prompts import TemplateChooser
 from curator.llm.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
 from curator.schemas import load_schema
 from curator.store.connection import transaction
-from curator.store.extraction import chunk_location, store_failure, store_pairs
+from curator.store.extract_queue import chunk_location, store_failure, store_pairs
 
 ANSWER_KINDS = ("invalid", "refusal", "length")  # the model answered, badly; anything else is the endpoint's fault
 

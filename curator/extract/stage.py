@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from curator.errors import CuratorError
-from curator.extract.extraction import Extractor, ExtractSettings, ExtractSummary, Job
+from curator.extract.extractor import Extractor, ExtractSettings, ExtractSummary, Job
 from curator.extract.prompts import TemplateChooser
 from curator.llm.endpoint import open_endpoint
 from curator.llm.engine import Endpoint, StructuredEngine
-from curator.store.extraction import chunks_by_id, chunks_by_status, open_pairs
+from curator.store.extract_queue import chunks_by_id, chunks_by_status, open_pairs
 from curator.store.group_commit import GroupCommit
 from curator.store.runs import finish_run, mark_interrupted_runs, start_run
 from curator.workspace import Workspace

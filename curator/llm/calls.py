@@ -12,7 +12,7 @@ from typing import Any
 
 import openai
 
-from curator.llm.wire import BACKENDS
+from curator.llm.backends import BACKENDS
 
 FATAL_KINDS = frozenset({"auth", "bad_request", "not_found"})
 DEFAULT_REPAIR = ("Your previous answer could not be used:\n{{errors}}\n"

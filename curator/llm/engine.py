@@ -73,7 +73,8 @@ from typing import Any, Self
 
 import openai
 
-from curator.llm.call_types import (
+from curator.llm.backends import structured_kwargs, with_schema_in_prompt
+from curator.llm.calls import (
     DEFAULT_REPAIR,
     FATAL_KINDS,
     BadResponse,
@@ -89,7 +90,6 @@ from curator.llm.call_types import (
 from curator.llm.clients import make_clients
 from curator.llm.parsing import parse_answer, validator_for
 from curator.llm.ratelimit import RateBudget
-from curator.llm.wire import structured_kwargs, with_schema_in_prompt
 from curator.store.connection import transaction
 from curator.store.llm_calls import log_call
 

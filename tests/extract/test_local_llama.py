@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from curator.extract.extraction import extraction_schema
+from curator.extract.extractor import extraction_schema
 from curator.extract.stage import run_extraction
 from curator.llm.parsing import extract_json, schema_errors
 

@@ -12,7 +12,7 @@ from curator.store import transaction
 from curator.store.catalog import add_chunk, add_document, add_source
 from curator.store.pairs import get_pair
 from curator.tui import build_app
-from curator.tui.screens.review_extra import RegeneratedDialog
+from curator.tui.screens.review_stages import RegeneratedDialog
 from tests.support.scripted_llm import ScriptedLLM
 
 from .conftest import SIZE, plain

@@ -232,10 +232,10 @@ class ReviewScreen(ReviewKeyActions, Screen):
         elif message.what == "undo":
             self._after_undo(message.value)
         elif message.what == "regenerate":
-            from curator.tui.screens.review_extra import show_regenerated
+            from curator.tui.screens.review_stages import show_regenerated
             show_regenerated(self, message.value)
         elif message.what == "explain":
-            from curator.tui.screens.review_extra import show_explanation
+            from curator.tui.screens.review_stages import show_explanation
             show_explanation(self, message.key, message.value)
         elif message.what == "keeper":
             self.pairs.forget_rows([m["id"] for m in (message.value or {}).get("members", [])])

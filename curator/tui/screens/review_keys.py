@@ -121,15 +121,15 @@ class ReviewKeyActions:
         self.apply_filter(ReviewFilter())
 
     def action_cluster(self) -> None:
-        from curator.tui.screens.review_extra import open_cluster
+        from curator.tui.screens.review_stages import open_cluster
         open_cluster(self)
 
     def action_regenerate(self) -> None:
-        from curator.tui.screens.review_extra import regenerate
+        from curator.tui.screens.review_stages import regenerate
         regenerate(self)
 
     def action_explain(self) -> None:
-        from curator.tui.screens.review_extra import explain
+        from curator.tui.screens.review_stages import explain
         explain(self)
 
     def action_refresh(self) -> None:
