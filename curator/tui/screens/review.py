@@ -232,7 +232,7 @@ class ReviewScreen(ReviewKeyActions, Screen):
         c, s = self.counts, self.session
         self.query_one("#review-counts", Static).update(
             f"pending {c.get('pending', 0):,} · accepted {c.get('accepted', 0):,} · rejected {c.get('rejected', 0):,}"
-            f" · superseded {c.get('superseded', 0):,}   │ this session: {s['accepted']} accepted, {s['rejected']}"
+            f" · superseded {c.get('superseded', 0):,}  │ session: {s['accepted']} accepted, {s['rejected']}"
             f" rejected, {s['edited']} edited, {s['regenerated']} regenerated, {s['undone']} undone")
 
     # -- writing ----------------------------------------------------------------------------------
