@@ -1,7 +1,7 @@
 """The root `curator` command: its options, and every CLI area mounted as its own Typer app.
 
-Each area module (workspace_cmds, ingest, crawl, extract, filters, review, versions, training,
-bench) defines a `typer.Typer` and imports nothing from here; this module imports them and
+Each area module (workspace_cmds, ingest, crawl, extract, filters, review, pair, versions,
+training, bench) defines a `typer.Typer` and imports nothing from here; this module imports them and
 mounts them, in the order of the pipeline, which is the order `curator --help` lists them.
 """
 
@@ -19,6 +19,7 @@ from curator.cli.crawl import crawl_app
 from curator.cli.extract import extract_app, llm_app
 from curator.cli.filters import filter_app
 from curator.cli.ingest import ingest_app
+from curator.cli.pair import pair_app
 from curator.cli.review import review_app
 from curator.cli.training import training_app
 from curator.cli.versions import export_app, version_app
@@ -44,6 +45,7 @@ app.add_typer(crawl_app)
 app.add_typer(extract_app)
 app.add_typer(filter_app, name="filter")
 app.add_typer(review_app)
+app.add_typer(pair_app, name="pair")
 app.add_typer(version_app, name="version")
 app.add_typer(export_app)
 app.add_typer(training_app)
