@@ -93,6 +93,7 @@ def list_pairs(
 ) -> None:
     """The pairs a filter keeps (the app's filters), with their status, origin and flags; superseded pairs say
     what replaced them."""
+    from curator.store.pairs import answers_of
     from curator.store.review_queries import ReviewFilter, matching_ids, row_summaries
 
     if status not in _STATUS:
@@ -105,8 +106,7 @@ def list_pairs(
         ids = matching_ids(conn, f)
         page = [int(i) for i in ids[offset:offset + limit]]
         rows = row_summaries(conn, page)
-        answers = dict(conn.execute(f"SELECT id, answer FROM qa_pairs WHERE id IN ({','.join('?' * len(page))})",
-                                    page).fetchall()) if page else {}
+        answers = answers_of(conn, page)
     finally:
         conn.close()
     pairs = []

@@ -24,6 +24,7 @@ from curator.llm.endpoint import open_endpoint
 from curator.llm.engine import Endpoint, StructuredEngine
 from curator.store.extract_queue import chunks_by_id, chunks_by_status, open_pairs
 from curator.store.group_commit import GroupCommit
+from curator.store.pairs import get_pair
 from curator.store.runs import finish_run, mark_interrupted_runs, start_run
 from curator.workspace import Workspace
 
@@ -41,7 +42,7 @@ def plan_jobs(conn: Any, *, retry_failed: bool = False, regenerate: Sequence[int
     if regenerate or regenerate_pairs:
         chosen: dict[int, list[int]] = {cid: open_pairs(conn, cid) for cid in regenerate}
         for pair_id in regenerate_pairs:
-            row = conn.execute("SELECT chunk_id, status FROM qa_pairs WHERE id = ?", (pair_id,)).fetchone()
+            row = get_pair(conn, pair_id)
             if row is None or row["chunk_id"] is None:
                 raise CuratorError(f"pair {pair_id} does not exist or was not extracted from a chunk")
             if row["status"] == "superseded":
