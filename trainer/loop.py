@@ -23,7 +23,7 @@ import torch
 
 from trainer.data import Tokenized, answer_token_count, collate, real_token_count, token_batches
 from trainer.loss import AnswerOnlyLoss
-from trainer.presets import Hyper
+from trainer.presets import TrainingSettings
 
 CHECKPOINTS = "checkpoints"
 METRICS = "metrics.jsonl"
@@ -45,7 +45,7 @@ class FitResult:
     losses: list[tuple[int, float]] = field(default_factory=list)
 
 
-def schedule(data: Tokenized, hyper: Hyper, world: int) -> tuple[list[list[int]], int]:
+def schedule(data: Tokenized, hyper: TrainingSettings, world: int) -> tuple[list[list[int]], int]:
     """Every micro-batch in order over all epochs, and the number of optimizer steps they make."""
     lengths = data.lengths
     micro: list[list[int]] = []
@@ -125,7 +125,7 @@ def _keep_metrics_until(run_dir: Path, step: int) -> None:
     file.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
 
 
-def fit(model: Any, data: Tokenized, hyper: Hyper, run_dir: Path, *, pad_id: int,
+def fit(model: Any, data: Tokenized, hyper: TrainingSettings, run_dir: Path, *, pad_id: int,
         on_log: Callable[[dict[str, Any]], None] | None = None, accelerator: Any = None) -> FitResult:
     """Train the LoRA parameters of `model` on `data`; checkpoints and metrics go under run_dir."""
     from accelerate import Accelerator

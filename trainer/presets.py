@@ -11,7 +11,7 @@ PRESETS = ("smoke", "default", "long")
 
 
 @dataclass
-class Hyper:
+class TrainingSettings:
     """Every setting a run uses; all of it goes into the run manifest."""
 
     epochs: float = 2.0
@@ -46,7 +46,7 @@ class Hyper:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def updated(self, **changes: Any) -> Hyper:
+    def updated(self, **changes: Any) -> TrainingSettings:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
@@ -54,19 +54,22 @@ class Hyper:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def preset(name: str, on_gpu: bool) -> Hyper:
+Hyper = TrainingSettings  # the old name, kept while branches written against it merge
+
+
+def preset(name: str, on_gpu: bool) -> TrainingSettings:
     """smoke: a handful of steps (tests, the demo); default: 2 epochs; long: 4 epochs."""
     if name == "smoke":
-        return Hyper(epochs=1, max_steps=6, learning_rate=1e-3, warmup_fraction=0.0, batch_tokens=1024,
+        return TrainingSettings(epochs=1, max_steps=6, learning_rate=1e-3, warmup_fraction=0.0, batch_tokens=1024,
                      max_batch_size=8, log_every=1, save_every=3, max_length_cap=512)
     if name == "default":
-        return Hyper(compile=True) if on_gpu else Hyper(batch_tokens=2048, max_batch_size=16, log_every=5,
+        return TrainingSettings(compile=True) if on_gpu else TrainingSettings(batch_tokens=2048, max_batch_size=16, log_every=5,
                                                         save_every=50)
     if name == "long":
         return preset("default", on_gpu).updated(epochs=4.0)
     raise SettingsError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
 
 
-def from_dict(values: dict[str, Any]) -> Hyper:
-    known = {f.name for f in fields(Hyper)}
-    return Hyper(**{k: v for k, v in values.items() if k in known})
+def from_dict(values: dict[str, Any]) -> TrainingSettings:
+    known = {f.name for f in fields(TrainingSettings)}
+    return TrainingSettings(**{k: v for k, v in values.items() if k in known})

@@ -49,7 +49,7 @@ training_app = typer.Typer()  # `train`, `eval`, `chat`, `serve`, mounted at the
 
 def with_training_options(command: Callable[..., None]) -> Callable[..., None]:
     """Give `command` one typer option per trainer.options.TRAINING_OPTIONS (the trainer's own CLI builds the
-    same set with argparse) and hand it what the user set as `overrides`, keyed by Hyper field."""
+    same set with argparse) and hand it what the user set as `overrides`, keyed by TrainingSettings field."""
     from trainer.options import TRAINING_OPTIONS, overrides_from
 
     own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "overrides"]
