@@ -89,3 +89,10 @@ def test_every_curator_package_sits_in_a_layer():
     placed = {name.strip() for layer in layers for name in layer.split("|")}
     packages = {f"curator.{p.name}" for p in (REPO / "curator").iterdir() if (p / "__init__.py").is_file()}
     assert packages - placed == set(), "add these packages to a layer in pyproject.toml"
+
+
+def test_every_cli_area_is_kept_from_importing_the_app():
+    """app.py mounts the areas; an area importing app.py back would make the circle the contract forbids."""
+    contract = next(c for c in _contracts() if c["forbidden_modules"] == ["curator.cli.app"])
+    areas = {f"curator.cli.{p.stem}" for p in (REPO / "curator" / "cli").glob("*.py") if p.stem not in ("__init__", "app")}
+    assert areas - set(contract["source_modules"]) == set(), "add the new CLI module to the contract"
