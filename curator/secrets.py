@@ -126,10 +126,10 @@ def url_credentials(url: str) -> str | None:
     except ValueError:
         return None
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        return "a user name or password (user:password@)"
+        return "user:password@"
     for name, _ in parse_qsl(parts.query, keep_blank_values=True):
         if name.lower() in _SECRET_PARAMS:
-            return f"a {name}= query parameter"
+            return f"{name}="
     return None
 
 
@@ -138,9 +138,8 @@ def credentials_problem(url: str, api_key_env: str, where: str) -> str | None:
     found = url_credentials(url)
     if found is None:
         return None
-    return (f"{where} carries credentials ({found}) and is refused: {redact(url)}. Remove them from the URL; "
-            f"the key belongs in the environment variable {api_key_env} (named by [llm].api_key_env), "
-            "which curator sends as the Authorization header.")
+    return (f"{where} carries credentials ({found}) and is refused: {redact(url)}. Remove them; the key "
+            f"belongs in the environment variable {api_key_env} ([llm].api_key_env), sent as the Authorization header.")
 
 
 def env_name_problem(name: Any, where: str = "[llm].api_key_env") -> str | None:

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="curator")
     except CuratorError as exc:
-        err.print("[bold red]error:[/] " + escape(str(exc)), highlight=False)
+        err.print("[bold red]error:[/] " + escape(str(exc)), highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except sqlite3.DatabaseError as exc:
         err.print("[bold red]error:[/] " + escape(f"the workspace database could not be read ({exc}). "

@@ -222,7 +222,9 @@ def test_credentials_in_base_url_are_refused_and_say_where_the_key_goes(workspac
 
 @pytest.mark.parametrize("value", ["gsk_ABC123", "sk-live-0123456789abcdef0123", "my key"])
 def test_a_key_typed_into_api_key_env_is_refused_without_echoing_it(workspace, curator_cmd, value):
-    set_config(workspace, "llm", api_key_env=value)
+    text = workspace.config_path.read_text(encoding="utf-8")
+    workspace.config_path.write_text(text.replace('api_key_env = "OPENAI_API_KEY"', f'api_key_env = "{value}"', 1),
+                                     encoding="utf-8")
     result = curator_cmd("-w", str(workspace.root), "status")
     assert result.returncode == 1
     assert "api_key_env must name an environment variable" in result.stderr
