@@ -150,11 +150,13 @@ def test_a_planted_key_never_reaches_store_files_or_output(workspace, scripted, 
     run("export", created["id"], "--format", "openai")
     run("status", ok=None, process=True)
     for listing in (["status", "--json"], ["status", "--check"], ["extract", "--list-failed"],
-                    ["extract", "--list-failed", "--json"], ["filter", "--failing"], ["filter", "--failing", "--json"],
+                    ["extract", "--list-failed", "--json"], ["filter", "failing"], ["filter", "failing", "--json"],
+                    ["pair", "list", "--status", "all"], ["pair", "list", "--status", "all", "--json"],
                     ["version", "list"], ["version", "show", created["id"]], ["version", "stats", created["id"]]):
         run(*listing, ok=None)
     for pair_id in range(1, 8):
-        run("filter", "--explain", str(pair_id), "--json", ok=None)
+        run("filter", "explain", str(pair_id), "--json", ok=None)
+        run("pair", "show", str(pair_id), ok=None)
 
     printed = "\n".join(outputs)
     conn = workspace.connect()
