@@ -80,7 +80,7 @@ class ReviewScreen(ReviewKeyActions, Screen):
         self._load_counts()
         # Other reviewers and processes write to the same store: SQLite's data_version (on the writer's own
         # connection, so this app's writes do not count) tells us, once a second, without reading any table.
-        self.set_interval(1.0, self._watch_store, name="watch the store")
+        self.watcher = self.set_interval(1.0, self._watch_store, name="watch the store")
 
     # -- other writers ----------------------------------------------------------------------------
 
