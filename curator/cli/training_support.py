@@ -90,6 +90,9 @@ def judge_for(ws: Workspace, conn: sqlite3.Connection, enabled: bool, run_id: in
     llm = ws.config["llm"]
     if not llm.get("base_url"):
         return None, "no LLM endpoint is configured ([llm].base_url is empty), so the judge is off"
+    from curator.llm.endpoint import warn_if_keyless
     from curator.llm.engine import Endpoint
 
-    return EngineJudge(Endpoint.from_config(llm), conn, run_id), ""
+    endpoint = Endpoint.from_config(llm)
+    warn_if_keyless(endpoint.base_url, endpoint.api_key_env)
+    return EngineJudge(endpoint, conn, run_id), ""
