@@ -118,7 +118,7 @@ def preference_rows(version: Version, fmt: str, context: bool) -> pl.DataFrame:
         if pairs.height == 0 and negatives.height == 0:
             raise ExportError(f"version {version.id} holds no undesirable answers (preference records or rejects "
                               "with a reason); KTO needs some.")
-        good = version.read(columns=["question", "answer", "split", "chunk_id", "language"])
+        good = version.read(columns=["question", "answer", "split", "chunk_id", "language"]).select(*keep, "answer")
         bad_pairs = pairs.rename({"prompt": "question", "rejected": "answer"}).select(*keep, "answer")
         bad_negs = negatives.rename({"prompt": "question", "completion": "answer"}).select(*keep, "answer")
         frame = pl.concat([good.with_columns(label=pl.lit(True)),
