@@ -66,8 +66,8 @@ def markdown(c: dict[str, Any]) -> str:
     if c["judge"].get("enabled"):
         rows.append(("truthfulness mean", ("truthfulness", "mean")))
     lines = [f"# Base, SFT and SFT+DPO on version {c['version']}", "",
-             f"DPO run {c['run']} on top of SFT run {c['sft_run']}; {c['test_pairs']} test pairs; generation "
-             f"{json.dumps(c['generation'])}.", "",
+             (f"DPO run {c['run']} on top of SFT run {c['sft_run']}; {c['test_pairs']} test pairs; generation "
+              f"{json.dumps(c['generation'])}."), "",
              "| | " + " | ".join(title for _, title in COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
     for label, path in rows:
         lines.append(f"| {label} | " + " | ".join(cell(c[key], path) for key, _ in COLUMNS) + " |")

@@ -315,5 +315,5 @@ def _mean_tokens(tokenizer: Any, rows: list[dict[str, str]]) -> float:
     """Tokens of one example as DPO runs it: the prompt twice (with each answer) and both answers."""
     if not rows:
         return 0.0
-    n = lambda text: len(tokenizer(text, add_special_tokens=False).input_ids)  # noqa: E731
+    n = lambda text: len(tokenizer(text, add_special_tokens=False).input_ids)
     return sum(2 * n(r["prompt"]) + n(r["chosen"]) + n(r["rejected"]) + 3 for r in rows) / len(rows)

@@ -50,7 +50,7 @@ def calibrate_cmd(as_json: JsonOpt = False) -> None:
     for name, row in zip(("accept", "reject"), result.table):
         table.add_row(name, f"{row[0]:,}", f"{row[1]:,}")
     out.print(table)
-    fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+    fmt = lambda v: "-" if v is None else f"{v:.3f}"
     out.print(f"agreement {fmt(result.scores['agreement'])}, Cohen's kappa {fmt(result.scores['cohen_kappa'])}, "
               f"Scott's pi {fmt(result.scores['scott_pi'])}")
     if result.proposed:

@@ -61,7 +61,7 @@ def scott_pi(table: list[list[int]]) -> float | None:
 
 def agreement(table: list[list[int]]) -> dict[str, Any]:
     n = sum(map(sum, table))
-    r = lambda v: None if v is None else round(v, 4)  # noqa: E731
+    r = lambda v: None if v is None else round(v, 4)
     return {"n": n, "agreement": r(sum(table[i][i] for i in range(len(table))) / n) if n else None,
             "cohen_kappa": r(cohen_kappa(table)), "scott_pi": r(scott_pi(table))}
 
@@ -183,8 +183,8 @@ def uncertain_first(conn: sqlite3.Connection, settings: FilterSettings, *, statu
     passed = {p: not judge_fails(q, d, settings) for p, (q, d) in verdicts.items()}
     for p, (quality, _) in verdicts.items():
         if quality is not None and abs(quality - settings.judge_min_quality) <= 1:
-            signals[p].append(("judge_near_limit", f"judge quality {quality:g} next to the limit "
-                                                   f"{settings.judge_min_quality}"))
+            near = f"judge quality {quality:g} next to the limit {settings.judge_min_quality}"
+            signals[p].append(("judge_near_limit", near))
     failing_rules: dict[int, list[str]] = defaultdict(list)
     cluster_of: dict[int, set[int]] = defaultdict(set)
     members: dict[int, set[int]] = defaultdict(set)
@@ -219,8 +219,9 @@ def uncertain_first(conn: sqlite3.Connection, settings: FilterSettings, *, statu
             accepted = sum(d == "accept" for d in said)
             majority_ok = accepted * 2 >= len(said)
             if majority_ok != ok:
-                signals[p].append(("judge_vs_similar", f"the judge {'passes' if ok else 'fails'} it; reviewers "
-                                                       f"accepted {accepted} of {len(said)} similar pairs"))
+                why = (f"the judge {'passes' if ok else 'fails'} it; reviewers accepted {accepted} of {len(said)}"
+                       " similar pairs")
+                signals[p].append(("judge_vs_similar", why))
     doubts = [Doubt(p, sum(WEIGHTS[k] for k, _ in signals[p]), [text for _, text in signals[p]]) for p in ids]
     doubts.sort(key=lambda d: (-d.score, d.pair_id))
     return doubts[:limit] if limit else doubts

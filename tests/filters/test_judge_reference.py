@@ -30,7 +30,7 @@ def test_a_glossary_pair_is_judged_against_its_entry(workspace, scripted):
         source = add_source(conn, "file", "/corpus/glossary.json", doc_kind="glossary")
         doc = add_document(conn, source, "/corpus/glossary.json#entry-1", "glossary_entry", ENTRY)
     conn.close()
-    pair, alone = add_pairs(workspace, [
+    add_pairs(workspace, [
         {"question": "What is demurrage?", "answer": "A charge for keeping containers too long.", "document_id": doc},
         {"question": "What is a tariff?", "answer": "A tax on imports."}], origin="glossary")
     run_filters(workspace, only=["judge"])

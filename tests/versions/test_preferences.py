@@ -201,7 +201,7 @@ def test_dpo_and_kto_exports_load_with_datasets(workspace, tmp_path):
     _session(workspace)
     created = create_version(workspace, message="with preferences", test_size=0.0)
     dpo = export_version(workspace, created.id, "dpo", out=tmp_path / "dpo", system="Answer briefly.")
-    kto = export_version(workspace, created.id, "kto", out=tmp_path / "kto")
+    export_version(workspace, created.id, "kto", out=tmp_path / "kto")
     assert [f["split"] for f in dpo.files] == ["train"] and dpo.skipped_empty == ["test"]
     loaded = datasets.load_dataset("json", data_files={"train": str(tmp_path / "dpo" / "train.jsonl")})["train"]
     assert loaded.num_rows == 3 and set(loaded.column_names) == {"prompt", "chosen", "rejected"}
