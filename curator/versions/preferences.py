@@ -77,8 +77,8 @@ def freeze(conn: sqlite3.Connection, table: pa.Table, settings: dict[str, Any],
            found: Preferences | None = None) -> FrozenPreferences:
     """The preference rows of a version whose pair rows are `table` (data.parquet's columns), with their split."""
     found = found if found is not None else collect(conn)
-    rows = pl.from_arrow(table.select([c for c in ("pair_id", "lineage_id", "split", "question")
-                                       if c in table.column_names]))
+    rows = pl.from_arrow(table.select([c for c in ("pair_id", "lineage_id", "split", "question", "chunk_id",
+                                                   "document_id", "source_id") if c in table.column_names]))
     version_pair = dict(zip(rows["lineage_id"].to_list(), rows["pair_id"].to_list()))
     sides = _Sides(conn, rows, settings)
     pairs = []
@@ -110,6 +110,13 @@ class _Sides:
         self.split_of_lineage = dict(zip(rows["lineage_id"].to_list(), rows["split"].to_list()))
         questions = rows.filter(pl.col("split") == "test")["question"].to_list() if "question" in rows.columns else []
         self.test_questions = {normalize(q) for q in questions}
+        # a group's side in this version (a held-out pair pulls its whole group into test)
+        self.group_by = settings.get("group_by", "pair")
+        groups = identity.split_groups(rows, self.group_by)
+        self.split_of_group: dict[str, str] = {}
+        for group, split in zip(groups.to_list(), rows["split"].to_list()):
+            if self.split_of_group.get(group) != "test":
+                self.split_of_group[group] = split
         self.cache: dict[int, bool] = {}
 
     def is_test(self, *pair_ids: int, prompt: str) -> bool:
@@ -126,18 +133,19 @@ class _Sides:
                 self.cache[pair_id] = False
             elif pair["lineage_id"] in self.split_of_lineage:  # another revision of a version pair
                 self.cache[pair_id] = self.split_of_lineage[pair["lineage_id"]] == "test"
+            elif identity.split_group(pair, self.group_by) in self.split_of_group:  # its group is in the version
+                self.cache[pair_id] = self.split_of_group[identity.split_group(pair, self.group_by)] == "test"
             else:
                 self.cache[pair_id] = outside_pair_is_test(pair, self.settings)
         return self.cache[pair_id]
 
 
 def outside_pair_is_test(pair: dict[str, Any], settings: dict[str, Any]) -> bool:
-    """The split rule of the version applied to a pair it does not hold (held-out pairs are test)."""
+    """The split rule of the version applied to a pair (and its group) it does not hold; held-out pairs are test."""
     if int(pair.get("held_out") or 0):
         return True
-    split = identity.split_column(pl.Series([pair["lineage_id"]]), pl.Series([0]), settings["seed"],
-                                  settings["test_size"])
-    return split[0] == "test"
+    group = identity.split_group(pair, settings.get("group_by", "pair"))
+    return bool(identity.group_is_test(pl.Series([group]), settings["seed"], settings["test_size"])[0])
 
 
 def preferences_digest(pairs: pl.DataFrame, negatives: pl.DataFrame) -> str:

@@ -157,8 +157,8 @@ def test_a_version_without_preferences_keeps_its_id(workspace):
 
     snapshot = read_snapshot(conn, workspace.db_path, selection_from_config(workspace))
     conn.close()
-    assert created.id == version_id(snapshot.table, split_settings(sel_settings["seed"], sel_settings["test_size"],
-                                                                   sel_settings["held_out"]))
+    assert created.id == version_id(snapshot.table, split_settings(
+        sel_settings["seed"], sel_settings["test_size"], sel_settings["held_out"], sel_settings.get("group_by", "pair")))
     assert "preferences" not in created.manifest
     assert not (created.path / PREFERENCES_FILE).exists()
 
@@ -244,3 +244,34 @@ def test_the_cli_exports_dpo_and_shows_the_counts(workspace, tmp_path):
     assert exported.returncode == 0, exported.stderr
     lines = (tmp_path / "prefs.jsonl").read_text().splitlines()
     assert len(lines) == 3 and all(set(json.loads(line)) == {"prompt", "chosen", "rejected"} for line in lines)
+
+
+def test_a_regeneration_the_reviewer_confirmed_is_a_record_and_an_undone_one_is_not(workspace):
+    from curator.store.regenerations import keep_regeneration, record_preview
+    from curator.store.review_actions import undo_last
+
+    conn = workspace.connect()
+    with transaction(conn):
+        src = add_source(conn, "file", "/corpus/lecture.txt", doc_kind="document")
+        doc = add_document(conn, src, "/corpus/lecture.txt", "text", "Demurrage and detention.", language="en")
+        chunk = add_chunk(conn, doc, 0, "Demurrage and detention.", 0, 24, 6)
+        old = add_pair(conn, question="What is demurrage?", answer="A boat.", origin="llm", actor="machine:extract",
+                       chunk_id=chunk, document_id=doc, source_id=src)
+        other = add_pair(conn, question="What is detention?", answer="Jail.", origin="llm", actor="machine:extract",
+                         chunk_id=chunk, document_id=doc, source_id=src)
+
+    def regenerate(pair_id: int, question: str, answer: str) -> dict:
+        row = conn.execute("SELECT id, status, revision FROM qa_pairs WHERE id = ?", (pair_id,)).fetchone()
+        regen = record_preview(conn, actor="ana", target="pair", chunk_id=chunk, pair_id=pair_id, attempt=1,
+                               old=[{"id": row["id"], "status": row["status"], "revision": row["revision"],
+                                     "replace": True}],
+                               candidates=[{"question": question, "answer": answer}], llm_call_id=None)
+        return keep_regeneration(conn, regen, "ana")
+
+    kept = regenerate(old, "What is demurrage?", "A charge for containers kept past the free time.")
+    regenerate(other, "What is detention?", "A charge for keeping equipment outside the terminal.")
+    undo_last(conn, "ana")  # the second regeneration is undone
+    found = collect(conn)
+    conn.close()
+    assert [(p.kind, p.chosen_pair_id, p.rejected_pair_id, p.reviewer) for p in found.pairs] == [
+        ("regenerate", kept["kept"][0], old, "ana")]

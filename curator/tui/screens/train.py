@@ -167,5 +167,5 @@ class TrainScreen(Screen):
 
         app = self.app
         await app.switch_mode("review")
-        app.screen.apply_filter(ReviewFilter(status="all", eval="low"))
+        app.screen.apply_filter(ReviewFilter(status="all", eval="low"), keep_cursor=False)
         app.screen._load_counts()
