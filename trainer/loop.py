@@ -231,7 +231,8 @@ def fit(model: Any, data: Tokenized, hyper: Hyper, run_dir: Path, *, pad_id: int
         else:
             state["since_best"] += 1
         record = {"step": at, "total_steps": total_steps, "val_loss": loss, "best_step": state["best"]["step"],
-                  "best_val_loss": state["best"]["val_loss"]}
+                  "best_val_loss": state["best"]["val_loss"],
+                  "elapsed_s": round(state["elapsed_s"] + time.perf_counter() - started, 2)}
         if main:
             with open(run_dir / METRICS, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record) + "\n")
@@ -239,13 +240,13 @@ def fit(model: Any, data: Tokenized, hyper: Hyper, run_dir: Path, *, pad_id: int
                 on_log(record)
         return bool(hyper.patience) and state["since_best"] >= hyper.patience
 
-    if validator and resumed_from == 0 and not state["val_curve"]:
-        validate(0)
     per_step = hyper.grad_accum * world
     model.train()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     started = time.perf_counter()
+    if validator and resumed_from == 0 and not state["val_curve"]:
+        validate(0)
     window_loss = torch.zeros((), device=device)
     window_tokens = 0
     steady_mark: tuple[float, int] | None = None
