@@ -88,7 +88,7 @@ def run_filters(ws: Workspace, *, only: list[str] | None = None, step: Step | No
                 mark = time.perf_counter()
                 for out in _run_one(name, ws, conn, pool, settings, run_id, say):
                     outputs.append(out)
-                    counts["semantic" if "semantic_duplicate" in out.kinds else name] = out.counts
+                    counts[name] = out.counts
                 seconds[name] = time.perf_counter() - mark
             say("writing flags")
             mark = time.perf_counter()
@@ -103,6 +103,27 @@ def run_filters(ws: Workspace, *, only: list[str] | None = None, step: Step | No
         conn.close()
 
 
+def _semantic_encoder(conn, settings: FilterSettings, run_id: int, say: Step):
+    """The cached question encoder for semantic duplicates, or None (recorded as an error) without a model."""
+    from curator.filters.semantic import cached_encoder, load_embedder
+    try:
+        embedder = load_embedder(settings)
+    except (CuratorError, ImportError, OSError) as exc:
+        record_error(conn, "filter", "semantic", f"semantic duplicates skipped: {exc}", run_id)
+        say("semantic duplicates skipped (no embedding model); `curator status` says why")
+        return None
+    encode = cached_encoder(conn, embedder)
+
+    def embed(texts: list[str]) -> np.ndarray:
+        say(f"embedding questions ({embedder.name})")
+        vectors, fresh = encode(texts)
+        embed.embedded = fresh
+        return vectors
+
+    embed.embedded = 0
+    return embed
+
+
 def _run_one(name: str, ws: Workspace, conn, pool: PairPool, settings: FilterSettings, run_id: int,
              say: Step) -> list[FilterOutput]:
     pool.normalized_questions()  # once, before the subset: every filter shares it
@@ -110,13 +131,16 @@ def _run_one(name: str, ws: Workspace, conn, pool: PairPool, settings: FilterSet
     if name == "dedup":
         human = human_keepers(conn)
         inputs = keeper_inputs(conn, training, human)
+        embed = _semantic_encoder(conn, settings, run_id, say) if settings.semantic else None
         result = find_duplicates(training.question, training.answer, inputs, settings,
-                                 normalized=training.normalized_questions())
-        outputs = [dedup_output(training.ids, result, set(human), settings)]
-        if settings.semantic:
-            from curator.filters.semantic import semantic_output
-            outputs.append(semantic_output(training, result, inputs, settings, say))
-        return outputs
+                                 normalized=training.normalized_questions(), embed=embed)
+        out = dedup_output(training.ids, result, set(human), settings)
+        if embed is not None:
+            out.counts["semantic"] = {"embedded": getattr(embed, "embedded", 0),
+                                      "candidates": result.semantic_candidates,
+                                      **{k: round(result.timings[k], 2) for k in ("embed", "neighbours")
+                                         if k in result.timings}}
+        return [out]
     if name == "rules":
         return [rules_output(pool, settings)]
     if name == "contamination":
