@@ -68,9 +68,20 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Seed for LoRA init and batch order.")] = None,
     no_quant: Annotated[bool, typer.Option("--no-quant", help="bf16 LoRA instead of 4-bit QLoRA on CUDA.")] = False,
     no_compile: Annotated[bool, typer.Option("--no-compile", help="Do not torch.compile the decoder layers.")] = False,
+    method: Annotated[str, typer.Option("--method", help="sft (question/answer pairs) or dpo (the version's "
+                                        "preference records, with TRL's DPOTrainer).")] = "sft",
+    from_run: Annotated[str | None, typer.Option("--from", help="With --method dpo: continue this SFT run's "
+                                                 "adapter (default: fresh LoRA on the base model).")] = None,
+    beta: Annotated[float | None, typer.Option("--beta", help="With --method dpo: how far the model may move "
+                                               "from the reference (default 0.1).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Fine-tune a base model on a version with (Q)LoRA; writes an adapter and a run manifest under runs/."""
+    """Fine-tune a base model on a version with (Q)LoRA; writes an adapter and a run manifest under runs/.
+    `--method dpo [--from RUN]` tunes on the version's preference records instead."""
+    if method not in ("sft", "dpo"):
+        raise typer.BadParameter(f"{method!r} is not sft or dpo", param_hint="--method")
+    if method == "sft" and (from_run or beta is not None):
+        raise CuratorError("--from and --beta go with --method dpo.")
     import torch
 
     from trainer.run import execute, plan, read_run
@@ -95,6 +106,21 @@ def train(
             version_dir = Path(read_run(run_dir)["version"]["path"])
         elif version is None:
             raise CuratorError("name the version to train on (`curator version list`), or --resume RUN.")
+        elif method == "dpo":
+            if gpus > 1:
+                raise CuratorError("--method dpo trains on one GPU (or the CPU); leave out --gpus.")
+            from trainer.dpo import plan_dpo
+
+            version_dir = resolve_version(ws, conn, version)
+            source = resolve_run(runs_dir, from_run, last=False) if from_run else None
+            dpo_overrides = {k: v for k, v in {
+                "epochs": epochs, "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
+                "max_length": max_length, "seed": seed, "beta": beta,
+                "quantize": False if no_quant else None}.items() if v is not None}
+            if source is None:  # the SFT run's template and prompt otherwise
+                dpo_overrides.update({k: overrides[k] for k in ("template", "system", "context_field")})
+            run_dir = plan_dpo(version_dir, runs_dir, base=base if base is not None else cfg["base_model"],
+                               preset_name=preset or cfg["preset"], overrides=dpo_overrides, from_run=source)
         else:
             version_dir = resolve_version(ws, conn, version)
             run_dir = plan(version_dir, runs_dir, base=base if base is not None else cfg["base_model"],
@@ -104,18 +130,45 @@ def train(
             raise _fail(exc) from exc
         raise
     log = err.print if json_out else out.print
-    with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus}) as counts:
+    with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus,
+                                   "method": read_run(run_dir).get("method", "sft")}) as counts:
         counts["run"] = run_dir.name
-        if gpus > 1:
-            manifest = _launch(run_dir, gpus, merge, report_to, log, json_out)
-        else:
-            manifest = _train_here(run_dir, merge, report_to, log, execute)
+        try:
+            if gpus > 1:
+                manifest = _launch(run_dir, gpus, merge, report_to, log, json_out)
+            else:
+                manifest = _train_here(run_dir, merge, report_to, log, execute)
+        except KeyboardInterrupt:
+            _mark_run(run_dir, "cancelled", "cancelled by the user (Ctrl-C or the app's cancel)")
+            raise
+        except BaseException as exc:
+            _mark_run(run_dir, "failed", f"{type(exc).__name__}: {exc}")
+            raise
         counts.update({k: manifest.get("results", {}).get(k) for k in ("steps", "tokens_per_s", "final_loss")})
     conn.close()
     if json_out:
         emit_json(manifest)
         return
     _print_train(manifest, run_dir)
+
+
+def _mark_run(run_dir: Path, status: str, error: str) -> None:
+    """A run that stopped says so in its run.json (else it would stay "running" for ever); written whole, via
+    a temporary file, so a second interrupt cannot leave it half-written. `--resume` still continues it."""
+    import json
+    import os
+
+    path = run_dir / "run.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return
+    if manifest.get("status") == "done":
+        return
+    manifest.update({"status": status, "error": error})
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _train_here(run_dir: Path, merge: bool, report_to: str, log: Any, execute: Any) -> dict[str, Any]:
@@ -241,10 +294,16 @@ def eval_(
 
             try:
                 report = evaluate(run_dir, options, log=err.print if json_out else out.print, progress=tick)
+                from trainer.compare import compare  # a DPO run on SFT: base, SFT and SFT+DPO in one report
+
+                comparison = compare(run_dir, report, options, log=err.print if json_out else out.print,
+                                     progress=tick)
             except Exception as exc:
                 if type(exc).__name__ in TRAINER_ERRORS:
                     raise _fail(exc) from exc
                 raise
+        if comparison:
+            report["comparison"] = comparison
         flagged = write_eval_low(conn, run_dir, report, counts["run_id"])
         report["eval_low"]["flagged_in_store"] = flagged
         counts.update({"test_pairs": report["test_pairs"], "eval_low": len(report["eval_low"]["pairs"]),
@@ -255,6 +314,8 @@ def eval_(
         emit_json(report)
         return
     out.print((run_dir / "eval" / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False)
+    if comparison:
+        out.print((run_dir / "eval" / "comparison.md").read_text(encoding="utf-8"), markup=False, highlight=False)
     out.print(f"report: {run_dir / 'eval' / 'report.md'}; {flagged} pairs flagged eval_low for review")
 
 
