@@ -18,6 +18,7 @@ from curator.cli import (  # noqa: F401  (importing a module registers its comma
     extract,
     filters,
     ingest,
+    judge,
     pair,
     review,
     training,

@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, load_benchmark, err, out, version_app
+from curator.cli.app import (
+    JsonOpt,
+    app,
+    bench_app,
+    current_workspace,
+    emit_json,
+    err,
+    load_benchmark,
+    out,
+    version_app,
+)
 from curator.store.versions import get_version, list_versions
 from curator.versions import (
     checkout_version,
@@ -48,6 +58,8 @@ class Format(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     parquet = "parquet"
+    dpo = "dpo"
+    kto = "kto"
 
 
 class Split(str, Enum):
@@ -184,8 +196,10 @@ def version_stats_cmd(
 def export(
     version: IdArg,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="alpaca (instruction/input/output), sharegpt "
-                                        "(conversations), openai (chat messages), trl (prompt/completion), or full "
-                                        "records: jsonl, csv, parquet.", case_sensitive=False)] = Format.jsonl,
+                                        "(conversations), openai (chat messages), trl (prompt/completion), full "
+                                        "records (jsonl, csv, parquet), or the version's preference records: dpo "
+                                        "(prompt/chosen/rejected), kto (prompt/completion/label).",
+                                        case_sensitive=False)] = Format.jsonl,
     out_path: Annotated[Path | None, typer.Option("--out", "-o", help="A folder (one file per split: train.jsonl, "
                                                   "test.jsonl) or a file (.jsonl, .json, .csv, .parquet) holding "
                                                   "--split. Default exports/<id>/<format>/.", show_default=False)]
