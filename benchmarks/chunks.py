@@ -28,8 +28,11 @@ longer than a chunk has to be cut somewhere; code has no sentences) is counted
 apart, as `starts_inside_code`, not as mid-sentence.
 
 `curator bench chunks --json` prints `chunks`, `non_first_chunks`,
-`mid_sentence_starts`, `mid_sentence_rate` for the docs (and the same under
-`transcripts` for the sample), with a few example starts.
+`mid_sentence_starts`, `mid_sentence_rate` for the documentation pages, the
+same under `index_pages` for the generated index pages (`genindex-*.html`,
+`py-modindex.html`: lists of entry names, one a line, most of them starting in
+lower case, which no sentence rule fits: they are counted apart, not hidden)
+and under `transcripts` for the sample transcripts, with a few example starts.
 """
 
 from __future__ import annotations
@@ -99,6 +102,10 @@ def measure(documents: list[tuple[str, str, list[tuple[int, int]]]], examples: i
             "starts_inside_code": in_code, "examples": shown}
 
 
+def _is_index_page(name: str) -> bool:
+    return Path(name).name.startswith(("genindex", "py-modindex"))
+
+
 def docs_documents(docs_dir: Path, target_tokens: int, overlap_tokens: int,
                    limit: int | None = None) -> tuple[list[tuple[str, str, list[tuple[int, int]]]], int]:
     pages = sorted(p for p in docs_dir.rglob("*.html") if "_static" not in p.parts)[:limit]
@@ -140,10 +147,12 @@ def run_chunks_bench(docs_dir: Path = DOCS_DIR, target_tokens: int = 400, overla
                               "overlap_tokens": overlap_tokens}
     if docs_dir.is_dir():
         documents, pages = docs_documents(docs_dir, target_tokens, overlap_tokens, limit)
-        result.update({"docs_pages": pages, **measure(documents)})
+        index = [d for d in documents if _is_index_page(d[0])]
+        result.update({"docs_pages": pages, **measure([d for d in documents if not _is_index_page(d[0])]),
+                       "index_pages": measure(index)})
     else:
         result.update({"docs_pages": 0, "docs_missing": f"{docs_dir} not found: apt-get install python3.11-doc",
-                       **measure([])})
+                       **measure([]), "index_pages": measure([])})
     result["transcripts"] = {"target_tokens": transcript_target_tokens, "window_s": window_s,
                              **measure(transcript_documents(SAMPLE_TRANSCRIPTS, transcript_target_tokens, window_s))}
     result["seconds"] = round(time.perf_counter() - started, 2)
