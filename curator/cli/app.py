@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import copy
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
