@@ -235,6 +235,7 @@ def load_qa_lines(text: str, name: str, delimiter: str, first_line: int, meta: d
 def _pair(line: str, delimiter: str, shown: str) -> tuple[Field, Field]:
     fields = split_fields(line, delimiter)
     if len(fields) == 1:
+        parse_field(line)  # an unclosed bracket hides the delimiter: say that rather than "no delimiter"
         raise BadLine(f"no {shown} separating the question from the answer")
     if len(fields) > 2:
         raise BadLine(f"{len(fields)} fields separated by {shown}; a line holds a question and an answer "
