@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, current_workspace, emit_json, err, out
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, out
 from curator.errors import CuratorError
 from curator.ingest.add import FileReport, add_paths, summarize, walk
 from curator.store.runs import stage_run
@@ -147,3 +147,24 @@ def _short(path: str, base: str = "") -> str:
     except ValueError:
         return path
     return rel if not rel.startswith("../..") else path
+
+
+@bench_app.command("chunks")
+def bench_chunks(
+    docs: Annotated[Path, typer.Option(help="Folder of real HTML documentation (Debian python3.11-doc).")] = Path(
+        "/usr/share/doc/python3.11/html"),
+    target_tokens: Annotated[int, typer.Option(help="Chunk size, as [chunking].target_tokens.", min=20)] = 400,
+    limit: Annotated[int | None, typer.Option(help="Read only the first N pages.", min=1)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """How many chunks start mid-sentence: real documentation pages and the sample transcripts."""
+    from benchmarks.chunks import run_chunks_bench
+
+    result = run_chunks_bench(docs_dir=docs, target_tokens=target_tokens, limit=limit)
+    if as_json:
+        emit_json(result)
+        return
+    for label, part in (("documentation", result), ("index pages", result["index_pages"]),
+                        ("sample transcripts", result["transcripts"])):
+        out.print(f"{label}: {part['mid_sentence_starts']:,} of {part['non_first_chunks']:,} non-first chunks start "
+                  f"mid-sentence ({part['mid_sentence_rate']:.2%}), {part['chunks']:,} chunks")

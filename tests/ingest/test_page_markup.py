@@ -48,3 +48,13 @@ def test_definition_lists_keep_their_code_blocks_and_signatures():
     assert "`Comment.data`\n\nThe content of the comment as a string." in markdown
     # trafilatura alone flattens the code into the prose of the definition
     assert "import locale locale.setlocale" in trafilatura.extract(SPHINX, **TRAFILATURA_OPTIONS)
+
+
+def test_the_markdown_is_what_trafilatura_extract_gives_for_the_mended_page():
+    from trafilatura.utils import load_html
+
+    from curator.ingest.page_markup import prepare_page
+
+    for page in (SPHINX, BLOG):
+        expected = trafilatura.extract(prepare_page(load_html(page)), **TRAFILATURA_OPTIONS).strip()
+        assert html_to_markdown(page).markdown == expected
