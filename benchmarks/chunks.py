@@ -110,14 +110,21 @@ def docs_documents(docs_dir: Path, target_tokens: int, overlap_tokens: int,
                    limit: int | None = None) -> tuple[list[tuple[str, str, list[tuple[int, int]]]], int]:
     pages = sorted(p for p in docs_dir.rglob("*.html") if "_static" not in p.parts)[:limit]
     found = []
+    planning = 0.0
     for page in pages:
         try:
             text = html_to_markdown(page.read_text(encoding="utf-8", errors="replace"), str(page)).markdown
         except NoMainContent:
             continue
+        started = time.process_time()
         plans = plan_text_chunks(text, target_tokens, overlap_tokens)
+        planning += time.process_time() - started
         found.append((str(page.relative_to(docs_dir)), text, [(p.start, p.end) for p in plans]))
+    PLANNING_CPU_S[0] = planning
     return found, len(pages)
+
+
+PLANNING_CPU_S = [0.0]  # CPU seconds spent planning chunks in the last docs_documents call
 
 
 def transcript_documents(folder: Path, target_tokens: int,
@@ -149,7 +156,9 @@ def run_chunks_bench(docs_dir: Path = DOCS_DIR, target_tokens: int = 400, overla
         documents, pages = docs_documents(docs_dir, target_tokens, overlap_tokens, limit)
         index = [d for d in documents if _is_index_page(d[0])]
         result.update({"docs_pages": pages, **measure([d for d in documents if not _is_index_page(d[0])]),
-                       "index_pages": measure(index)})
+                       "index_pages": measure(index),
+                       "plan_ms_per_page": round(1000 * PLANNING_CPU_S[0] / max(1, len(documents)), 3),
+                       "chars_per_page": round(sum(len(d[1]) for d in documents) / max(1, len(documents)))})
     else:
         result.update({"docs_pages": 0, "docs_missing": f"{docs_dir} not found: apt-get install python3.11-doc",
                        **measure([]), "index_pages": measure([])})

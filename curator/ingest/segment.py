@@ -38,6 +38,8 @@ _TABLE_ROW = re.compile(r"[ \t]*\|")
 # the last one, so a short line followed by one that does not start in lower case ends a unit of its own.
 _SHORT_LINE = 40
 _CONTINUES = ",;:([{-–—/&"
+# The first characters of the lines that may open a block (fence, heading, table row, item, quote).
+_MARKERS = frozenset("`~#|-*+•>0123456789")
 _END_MARKS = ".!?。？！…\"'”’)]」』"
 
 @dataclass(frozen=True)
@@ -106,32 +108,42 @@ def sentences(text: str, max_tokens: int) -> Sentences:
     """
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     hangul_before = _running_count((points - _HANGUL_FIRST) < _HANGUL_COUNT)
-    paragraph_starts = [a for a, _ in paragraph_spans(text)]
     starts: list[int] = []
     ends: list[int] = []
     for kind, start, end in blocks(text):
         if kind == "prose":
             pieces = _prose_sentences(text, start, end)
-        elif kind in ("table", "code") and _cost(hangul_before, start, end) > max_tokens:
+        elif kind == "heading" or _cost(hangul_before, start, end) <= max_tokens:
+            pieces = ((start, end),)
+        elif kind in ("table", "code"):
             pieces = _line_groups(text, start, end, hangul_before, max_tokens)
-        elif kind in ("item", "quote") and _cost(hangul_before, start, end) > max_tokens:
+        else:  # a list item or quote longer than a chunk: between its sentences
             pieces = _prose_sentences(text, start, end)
-        else:
-            pieces = [(start, end)]
         for a, b in pieces:
-            if _cost(hangul_before, a, b) > max_tokens:
-                for c, d in split_long(text, a, b, max_tokens):
-                    starts.append(c)
-                    ends.append(d)
-            else:
-                starts.append(a)
-                ends.append(b)
+            starts.append(a)
+            ends.append(b)
     start_array = np.array(starts, dtype=np.int64)
     end_array = np.array(ends, dtype=np.int64)
     hangul = hangul_before[end_array] - hangul_before[start_array]
     tokens = np.maximum(1, np.ceil(hangul / 1.5 + (end_array - start_array - hangul) / 4)).astype(np.int64)
-    paragraphs = np.searchsorted(np.array(paragraph_starts, dtype=np.int64), start_array, side="right") - 1
-    return Sentences(starts, ends, tokens.tolist(), np.maximum(paragraphs, 0).tolist(), hangul_before)
+    paragraph_starts = np.array([a for a, _ in paragraph_spans(text)], dtype=np.int64)
+    paragraphs = np.maximum(np.searchsorted(paragraph_starts, start_array, side="right") - 1, 0)
+    table = Sentences(starts, ends, tokens.tolist(), paragraphs.tolist(), hangul_before)
+    if tokens.size and int(tokens.max()) > max_tokens:
+        table = _split_long_sentences(text, table, max_tokens)
+    return table
+
+
+def _split_long_sentences(text: str, table: Sentences, max_tokens: int) -> Sentences:
+    """The table with every unit longer than max_tokens cut by split_long."""
+    starts, ends, tokens, paragraphs = [], [], [], []
+    for start, end, cost, paragraph in zip(table.starts, table.ends, table.tokens, table.paragraphs):
+        for a, b in [(start, end)] if cost <= max_tokens else split_long(text, start, end, max_tokens):
+            starts.append(a)
+            ends.append(b)
+            tokens.append(table.tokens_between(a, b))
+            paragraphs.append(paragraph)
+    return Sentences(starts, ends, tokens, paragraphs, table.hangul_before)
 
 
 def blocks(text: str) -> list[tuple[str, int, int]]:
@@ -162,6 +174,7 @@ def blocks(text: str) -> list[tuple[str, int, int]]:
         if line_end < 0:
             line_end = n
         line = text[pos:line_end]
+        first = line.lstrip(" \t")[:1]
         if fence:
             end = line_end
             stripped = line.strip()
@@ -169,8 +182,15 @@ def blocks(text: str) -> list[tuple[str, int, int]]:
                 fence = ""
                 if kind == "code":
                     close()
-        elif not line.strip(" \t"):
+        elif not first:
             close()
+        elif first not in _MARKERS:  # most lines: plain text, no pattern to try
+            if kind not in ("prose", "item", "quote") or (kind == "prose" and _ends_a_label(text, start, end, line)):
+                close()
+                kind, start = "prose", pos
+            end = line_end
+            if "```" in line and _opens_inline_fence(line):
+                fence = "```"
         elif m := _FENCE.match(line):
             close()
             kind, start, end, fence = "code", pos, line_end, m.group(1)
@@ -191,7 +211,7 @@ def blocks(text: str) -> list[tuple[str, int, int]]:
                 close()
                 kind, start = "prose", pos
             end = line_end
-            if _opens_inline_fence(line):
+            if "```" in line and _opens_inline_fence(line):
                 fence = "```"  # a code block opened at the end of a line of text: the text goes on after it
         pos = line_end + 1
     close()
@@ -206,7 +226,8 @@ def _opens_inline_fence(line: str) -> bool:
 
 def _ends_a_label(text: str, start: int, end: int, next_line: str) -> bool:
     """Whether the last line of text[start:end] is a title or label line that the next line does not continue."""
-    last = text[text.rfind("\n", start, end) + 1:end].strip()
+    line_start = text.rfind("\n", start, end)
+    last = text[line_start + 1 if line_start >= 0 else start:end].strip()
     if not last or last[-1] in _END_MARKS or last[-1] in _CONTINUES:
         return False
     first = next_line.lstrip()[:1]
