@@ -15,7 +15,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from curator.store.pairs import get_pair
 from curator.store.versions import list_versions
@@ -24,6 +24,7 @@ from curator.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from curator.tui.widgets.export_dialog import ExportDialog
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
+from curator.tui.widgets.footer import CuratorFooter
 
 DIFF_ROWS = 40
 
@@ -57,7 +58,7 @@ class VersionsScreen(Screen):
                 yield Static(id="left-body")
             with VerticalScroll(id="diff-right"):
                 yield Static(id="right-body")
-        yield Footer()
+        yield CuratorFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#versions-table", DataTable)

@@ -16,7 +16,7 @@ from curator.tui.keys import dialog_bindings
 DIALOG_CSS = """
 {name} {{ align: center middle; background: $background 60%; }}
 {name} > Vertical {{ width: 80%; max-width: 110; height: auto; max-height: 90%; border: thick $accent;
-                    background: $surface; padding: 1 2; }}
+                    background: $surface; padding: 1 2; overflow-y: auto; }}
 {name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
 {name} .dialog-hint {{ color: $text-muted; margin-top: 1; }}
 {name} Horizontal {{ height: auto; margin-top: 1; }}
