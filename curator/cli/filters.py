@@ -214,6 +214,13 @@ def bench_dedup(
     baseline_pairs: Annotated[int, typer.Option(
         "--baseline-pairs", help="Run the datasketch baseline on at most this many pairs (a whole-group sample) "
         "and scale its time linearly; 0 skips it.")] = 100_000,
+    real: Annotated[bool, typer.Option(
+        "--real", help="Score dedup on real public text instead (Python docs sentences with planted edits, "
+        "VERA and FOLDOC glossaries, WordNet synonyms; Debian packages python3.11-doc, dict-vera, dict-foldoc, "
+        "wordnet-base). --pairs defaults to 50,000 there.")] = False,
+    per_kind: Annotated[int, typer.Option("--per-kind", help="With --real: planted copies of each kind of edit.")] = 400,
+    semantic: Annotated[bool, typer.Option("--semantic/--no-semantic", help="With --real: semantic duplicates "
+                                           "(sentence embeddings) on or off.")] = True,
     make_workspace: Annotated[Path | None, typer.Option(
         "--make-workspace", help="Instead of benchmarking, write the generated set into a new workspace at this "
         "folder (to time `curator filter` on it).", show_default=False)] = None,
@@ -222,7 +229,10 @@ def bench_dedup(
     """Near-duplicate detection on a generated set: curator's dedup against a datasketch MinHashLSH baseline."""
     from curator.bench.dedup import make_workspace as build
     from curator.bench.dedup import run_benchmark
-    if make_workspace is not None:
+    if real:
+        from curator.bench.dedup_real import run_real_benchmark
+        result = run_real_benchmark(pairs if pairs != 100_000 else 50_000, per_kind, semantic)
+    elif make_workspace is not None:
         result = build(make_workspace, pairs, seed)
     else:
         result = run_benchmark(pairs, seed=seed, baseline_pairs=baseline_pairs)
