@@ -90,7 +90,7 @@ from curator.extract.clients import make_clients
 from curator.extract.parsing import parse_answer, validator_for
 from curator.extract.ratelimit import RateBudget
 from curator.extract.wire import structured_kwargs, with_schema_in_prompt
-from curator.llm.http_guard import ResponseTooLarge, too_large_cause
+from curator.llm.http_guard import ResponseTooLarge
 from curator.secrets import redact, watch_env
 from curator.store.connection import transaction
 from curator.store.llm_calls import log_call
