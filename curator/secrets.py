@@ -5,9 +5,9 @@ configs and errors, a chunk's extraction error) or printed (the CLI's stdout and
 stderr, listings, reports) goes through. It blanks out, as ``[redacted]``:
 
 - the values of the environment variables that hold keys: the one `[llm].api_key_env`
-  names, any other `*_env` setting, OPENAI_API_KEY, and every variable whose name says it
-  holds a secret (KEY, TOKEN, SECRET, PASSWORD, ...), when the value is long enough to be
-  one (8 characters and more);
+  names, any other `*_env` setting, OPENAI_API_KEY, and every variable whose name has a
+  word saying it holds a secret (KEY, TOKEN, SECRET, PASSWORD, ...: HF_TOKEN, DB_PASSWORD),
+  when the value is long enough to be one (8 characters and more);
 - credentials inside URLs: ``scheme://user:password@host`` and query parameters such as
   ``api-key=``, ``key=``, ``token=``, ``access_token=``;
 - the value of Authorization / api-key headers and ``Bearer`` tokens;
@@ -32,7 +32,10 @@ from urllib.parse import parse_qsl, urlsplit
 REDACTED = "[redacted]"
 MIN_SECRET_LEN = 8  # shorter values would blank out ordinary words wherever they occur
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
-_SECRET_ENV_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
+# a variable holds a secret when one of the _-separated words of its name says so (OPENAI_API_KEY, HF_TOKEN,
+# DB_PASSWORD), not when a word merely contains one (GIT_AUTHOR_EMAIL, TOKENIZERS_PARALLELISM)
+_SECRET_ENV_WORDS = frozenset({"KEY", "APIKEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "CREDENTIALS",
+                               "AUTH"})
 _SECRET_PARAMS = ("api-key", "api_key", "apikey", "key", "token", "access_token", "access-token", "auth",
                   "password", "passwd", "secret", "client_secret", "sig", "signature", "x-api-key")
 
@@ -81,7 +84,8 @@ def secret_values() -> list[str]:
     """The secret values currently in the environment, longest first (so a key containing another goes whole)."""
     global _scan_cache, _values_cache
     if _scan_cache[0] != len(os.environ):  # names that say "secret": rescanned when the environment changes size
-        found = {v.strip() for k, v in os.environ.items() if _SECRET_ENV_NAME.search(k) and _looks_secret(v)}
+        found = {v.strip() for k, v in os.environ.items()
+                 if _SECRET_ENV_WORDS.intersection(k.upper().split("_")) and _looks_secret(v)}
         _scan_cache = (len(os.environ), frozenset(found))
     key = (_scan_cache[1], tuple((name, os.environ.get(name)) for name in sorted(_watched)))
     if _values_cache[0] != key:  # the watched variables are looked up every time: a changed value is seen at once

@@ -74,3 +74,11 @@ def test_local_endpoints():
                                          "http://127.5.0.1/v1", "http://api.localhost/v1"))
     assert not any(is_local_url(u) for u in ("https://api.openai.com/v1", "http://10.0.0.5:8000/v1",
                                              "http://localhost.example.com/v1"))
+
+
+def test_variables_named_for_secrets_are_redacted_others_are_not(monkeypatch):
+    monkeypatch.setenv("SOME_SERVICE_TOKEN", "tok3nValueForTheTest")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.com")
+    monkeypatch.setenv("TOKENIZERS_PARALLELISM", "sometimes-maybe")
+    assert redact("t=tok3nValueForTheTest") == f"t={REDACTED}"
+    assert redact("by author@example.com, sometimes-maybe") == "by author@example.com, sometimes-maybe"
