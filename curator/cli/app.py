@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from curator import __version__
 from curator.errors import WorkspaceNotFound
@@ -17,8 +19,46 @@ from curator.workspace import Workspace, find_root, open_workspace
 out = Console()
 err = Console(stderr=True)
 
+_state: dict[str, Any] = {"workspace": None}
+_WORKSPACE_HELP = ("Workspace folder (default: $CURATOR_WORKSPACE, else the nearest folder upward holding "
+                   "curator.toml).")
+
+
+def _set_workspace(ctx: Any, param: Any, value: Path | None) -> None:
+    if value is not None:
+        _state["workspace"] = value
+
+
+def _with_workspace_option(command: Any, root_option: Any) -> Any:
+    """Give a command, and every command under it, the root's -w/--workspace option (once).
+
+    So `curator -w DIR status` and `curator status -w DIR` (and `curator version -w DIR list`,
+    `curator version list -w DIR`) all work. The option is a copy of the root's (typer builds
+    it with its own click), whose value only sets the workspace the command opens.
+    """
+    if not any(p.name == "workspace" or "-w" in getattr(p, "opts", ()) for p in command.params):
+        option = copy.copy(root_option)
+        option.expose_value, option.callback = False, _set_workspace
+        command.params.append(option)
+    for sub in getattr(command, "commands", {}).values():
+        _with_workspace_option(sub, root_option)
+    return command
+
+
+class _WorkspaceEverywhere(TyperGroup):
+    """The root group: each command it resolves takes -w/--workspace after its name too (see above)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        root_option = next((p for p in self.params if p.name == "workspace"), None)
+        if command is None or root_option is None:
+            return command
+        return _with_workspace_option(command, root_option)
+
+
 app = typer.Typer(
     name="curator",
+    cls=_WorkspaceEverywhere,
     help="Build reviewed, versioned fine-tuning datasets: ingest, extract, filter, review, version, train, eval. "
     "With no command, opens the review app on the workspace (or shows this help outside one).",
     no_args_is_help=False,
@@ -39,8 +79,6 @@ app.add_typer(llm_app, name="llm")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")]
 
-_state: dict[str, Any] = {"workspace": None}
-
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -52,8 +90,8 @@ def _version_callback(value: bool) -> None:
 def _main(
     ctx: typer.Context,
     workspace: Annotated[Path | None, typer.Option(
-        "--workspace", "-w", help="Workspace folder (default: $CURATOR_WORKSPACE, else the nearest folder "
-        "upward holding curator.toml).", show_default=False)] = None,
+        "--workspace", "-w", help=_WORKSPACE_HELP + " Accepted after any command as well.",
+        show_default=False)] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
                                           help="Print curator's version and exit.")] = False,
 ) -> None:

@@ -386,7 +386,9 @@ def serve(
     bot = Chatbot(run_dir)
     server = make_server(bot, port, bot.default_settings(greedy=greedy, max_new_tokens=max_new_tokens))
     host, bound = server.server_address[:2]
-    out.print(json.dumps({"base_url": f"http://{host}:{bound}/v1", "model": bot.name}), highlight=False)
+    # one line a script can read, whatever the terminal width (rich would wrap it at 80 columns in a pipe)
+    out.print(json.dumps({"base_url": f"http://{host}:{bound}/v1", "model": bot.name}), highlight=False,
+              soft_wrap=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
