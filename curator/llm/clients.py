@@ -21,14 +21,14 @@ def make_clients(endpoint: Endpoint, key: str | None,
     request, so 4 pools of 16 cost far less CPU than one pool of 64. Every client caps answers
     at [llm].max_response_bytes (see curator.llm.http_guard).
     """
-    hooks = async_hooks(endpoint.max_response_bytes, on_request)
-
     def make(http_client: Any) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(base_url=endpoint.base_url, api_key=key or "no-key", timeout=endpoint.timeout_s,
                                   max_retries=endpoint.max_retries, http_client=http_client)
     if lean_transport_fits(endpoint.base_url):
         transport = LeanTransport(max_idle=endpoint.concurrency + 8, max_body=endpoint.max_response_bytes)
-        return [make(openai.DefaultAsyncHttpxClient(transport=transport, verify=False, event_hooks=hooks))]
+        return [make(openai.DefaultAsyncHttpxClient(transport=transport, verify=False,
+                                                    event_hooks=async_hooks(None, on_request)))]
+    hooks = async_hooks(endpoint.max_response_bytes, on_request)
     return [make(openai.DefaultAsyncHttpxClient(limits=_limits(n), event_hooks=hooks))
             for n in _pools(endpoint.concurrency)]
 

@@ -314,8 +314,9 @@ class StructuredEngine:
             return None
         fields: dict[str, Any] = {
             "request_hash": key, "purpose": purpose, "model": self.endpoint.model,
-            "prompt_version": req.prompt_version, "chunk_id": req.chunk_id, "request": self.redact(canonical),
-            "status": status, "error": self.redact(error) if error else None, "error_kind": kind,
+            # request and error are redacted by the store as it inserts them (curator.store.rows.REDACTED_COLUMNS)
+            "prompt_version": req.prompt_version, "chunk_id": req.chunk_id, "request": canonical,
+            "status": status, "error": error, "error_kind": kind,
             "run_id": self.run_id}
         if answer is not None:
             fields.update(response=answer.raw if answer.raw is not None else answer.refusal,
