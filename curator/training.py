@@ -98,15 +98,19 @@ def judge_for(ws: Workspace, conn: sqlite3.Connection, enabled: bool, run_id: in
     llm = ws.config["llm"]
     if not llm.get("base_url"):
         return None, "no LLM endpoint is configured ([llm].base_url is empty), so the judge is off"
+    from curator.llm.endpoint import warn_if_keyless
     from curator.llm.engine import Endpoint
 
-    return EngineJudge(Endpoint.from_config(llm), conn, run_id), ""
+    endpoint = Endpoint.from_config(llm)
+    warn_if_keyless(endpoint.base_url, endpoint.api_key_env)
+    return EngineJudge(endpoint, conn, run_id), ""
 
 
-def recorded_training(conn: sqlite3.Connection, run_dir: Path, version_dir: Path, gpus: int,
+def recorded_training(conn: sqlite3.Connection, run_dir: Path, version_dir: Path, gpus: int, method: str,
                       train: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run `train` (it returns the run's manifest) inside one recorded `train` stage run."""
-    with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus}) as counts:
+    with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus,
+                                   "method": method}) as counts:
         counts["run"] = run_dir.name
         manifest = train()
         counts.update({k: manifest.get("results", {}).get(k) for k in ("steps", "tokens_per_s", "final_loss")})
@@ -119,7 +123,8 @@ def recorded_evaluation(ws: Workspace, conn: sqlite3.Connection, run_dir: Path, 
                         ) -> dict[str, Any]:
     """Evaluate a run inside one recorded `eval` stage run; flag its low pairs eval_low in the store.
 
-    The report's eval_low.flagged_in_store says how many pairs were flagged.
+    The report's eval_low.flagged_in_store says how many pairs were flagged; a DPO run on an SFT run also gets
+    `comparison` (base, SFT and SFT+DPO in one report).
     """
     from trainer.evaluate import EvalOptions, evaluate
 
@@ -130,6 +135,11 @@ def recorded_evaluation(ws: Workspace, conn: sqlite3.Connection, run_dir: Path, 
                               embedding_model=embedding_model, low_semscore=cfg["eval_low_semscore"],
                               low_judge=cfg["eval_low_truthfulness"], limit=limit)
         report = evaluate(run_dir, options, log=log, progress=progress)
+        from trainer.compare import compare  # a DPO run on SFT: base, SFT and SFT+DPO in one report
+
+        comparison = compare(run_dir, report, options, log=log, progress=progress)
+        if comparison:
+            report["comparison"] = comparison
         flagged = write_eval_low(conn, run_dir, report, counts["run_id"])
         report["eval_low"]["flagged_in_store"] = flagged
         counts.update({"test_pairs": report["test_pairs"], "eval_low": len(report["eval_low"]["pairs"]),

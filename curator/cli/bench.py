@@ -1,4 +1,4 @@
-"""`curator bench crawl|extract|llm|dedup|versions|tui`: thin commands over the top-level benchmarks package.
+"""`curator bench crawl|extract|llm|dedup|versions|tui|chunks`: thin commands over the top-level benchmarks package.
 
 Each command imports its benchmark only when it runs (`load_benchmark`), so the product never
 depends on the benchmarks; without the package or the `bench` extra, the command says so in one line.
@@ -16,7 +16,8 @@ from rich.table import Table
 from curator.cli.common import JsonOpt, emit_json, load_benchmark, out
 from curator.errors import CuratorError
 
-bench_app = typer.Typer(help="Reproducible benchmarks that print JSON (crawl, extract, dedup, versions, tui).",
+bench_app = typer.Typer(help="Reproducible benchmarks that print JSON (crawl, extract, dedup, versions, tui, "
+                        "chunks).",
                         no_args_is_help=True)  # mounted as `curator bench` by app.py
 
 
@@ -108,6 +109,13 @@ def bench_dedup(
     baseline_pairs: Annotated[int, typer.Option(
         "--baseline-pairs", help="Run the datasketch baseline on at most this many pairs (a whole-group sample) "
         "and scale its time linearly; 0 skips it.")] = 100_000,
+    real: Annotated[bool, typer.Option(
+        "--real", help="Score dedup on real public text instead (Python docs sentences with planted edits, "
+        "VERA and FOLDOC glossaries, WordNet synonyms; Debian packages python3.11-doc, dict-vera, dict-foldoc, "
+        "wordnet-base). --pairs defaults to 50,000 there.")] = False,
+    per_kind: Annotated[int, typer.Option("--per-kind", help="With --real: planted copies of each kind of edit.")] = 400,
+    semantic: Annotated[bool, typer.Option("--semantic/--no-semantic", help="With --real: semantic duplicates "
+                                           "(sentence embeddings) on or off.")] = True,
     make_workspace: Annotated[Path | None, typer.Option(
         "--make-workspace", help="Instead of benchmarking, write the generated set into a new workspace at this "
         "folder (to time `curator filter` on it).", show_default=False)] = None,
@@ -116,7 +124,10 @@ def bench_dedup(
     """Near-duplicate detection on a generated set: curator's dedup against a datasketch MinHashLSH baseline."""
     dedup = load_benchmark("dedup")
     build, run_benchmark = dedup.make_workspace, dedup.run_benchmark
-    if make_workspace is not None:
+    if real:
+        run_real_benchmark = load_benchmark("dedup_real").run_real_benchmark
+        result = run_real_benchmark(pairs if pairs != 100_000 else 50_000, per_kind, semantic)
+    elif make_workspace is not None:
         result = build(make_workspace, pairs, seed)
     else:
         result = run_benchmark(pairs, seed=seed, baseline_pairs=baseline_pairs)
@@ -169,3 +180,23 @@ def bench_versions(
         emit_json(result)
     else:
         out.print_json(data=result)
+
+
+@bench_app.command("chunks")
+def bench_chunks(
+    docs: Annotated[Path, typer.Option(help="Folder of real HTML documentation (Debian python3.11-doc).")] = Path(
+        "/usr/share/doc/python3.11/html"),
+    target_tokens: Annotated[int, typer.Option(help="Chunk size, as [chunking].target_tokens.", min=20)] = 400,
+    limit: Annotated[int | None, typer.Option(help="Read only the first N pages.", min=1)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """How many chunks start mid-sentence: real documentation pages and the sample transcripts."""
+    run_chunks_bench = load_benchmark("chunks").run_chunks_bench
+    result = run_chunks_bench(docs_dir=docs, target_tokens=target_tokens, limit=limit)
+    if as_json:
+        emit_json(result)
+        return
+    for label, part in (("documentation", result), ("index pages", result["index_pages"]),
+                        ("sample transcripts", result["transcripts"])):
+        out.print(f"{label}: {part['mid_sentence_starts']:,} of {part['non_first_chunks']:,} non-first chunks start "
+                  f"mid-sentence ({part['mid_sentence_rate']:.2%}), {part['chunks']:,} chunks")

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
+from curator.errors import CuratorError
 from curator.ingest.add import FileReport, summarize, walk
 from curator.ingest.stage import run_ingest
 
@@ -47,17 +48,22 @@ def add(
                                                 show_default=False)],
     kind: Annotated[Kind | None, typer.Option(
         "--kind", "-k", help="Read every file as this kind instead of detecting it from the extension and "
-        "fields.", case_sensitive=False, show_default=False)] = None,
+        "fields. On a file added before as another kind, reads it again as this kind (a new source revision; "
+        "the earlier reading's pending chunks are not extracted).", case_sensitive=False, show_default=False)] = None,
+    delimiter: Annotated[str | None, typer.Option(
+        "--delimiter", "-d", help="With --kind qa: the character between question and answer on each line "
+        "(default ':', a tab for .tsv; 'tab' or '\\t' for a tab).", show_default=False)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     ws = current_workspace()
+    config = _with_delimiter(ws.config, delimiter, kind)
     conn = ws.connect()
     try:
         kind_value = kind.value if kind else None
         if as_json:
-            run_id, reports = run_ingest(conn, paths, kind=kind_value, config=ws.config)
+            run_id, reports = run_ingest(conn, paths, kind=kind_value, config=config)
         else:
-            run_id, reports = _with_progress(conn, paths, kind_value, ws.config)
+            run_id, reports = _with_progress(conn, paths, kind_value, config)
     finally:
         conn.close()
     if as_json:
@@ -66,6 +72,19 @@ def add(
         _render(reports)
     if any(r.status == "error" for r in reports):
         raise typer.Exit(1)
+
+
+def _with_delimiter(config: dict, delimiter: str | None, kind: Kind | None) -> dict:
+    """The workspace config with --delimiter as [ingest].qa_delimiter (it means something only with --kind qa)."""
+    if delimiter is None:
+        return config
+    if kind is not Kind.qa:
+        raise CuratorError("--delimiter reads question<delimiter>answer lines: give it with --kind qa")
+    value = "\t" if delimiter in ("tab", "\\t", "\t") else delimiter
+    if len(value) != 1 or value in "\\|[]{}#" or value.isspace() and value != "\t":
+        raise CuratorError(f"--delimiter must be one character other than \\ | [ ] {{ }} # and spaces "
+                           f"(or 'tab'), not {delimiter!r}")
+    return {**config, "ingest": {**config.get("ingest", {}), "qa_delimiter": value}}
 
 
 def _with_progress(conn, paths: list[Path], kind: str | None, config: dict) -> tuple[int, list[FileReport]]:

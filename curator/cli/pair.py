@@ -119,7 +119,7 @@ def list_pairs(
             item["replaced_by"] = r.get("replaced_by", [])
         pairs.append(item)
     if as_json:
-        emit_json({"filter": f.as_dict(), "total": int(len(ids)), "offset": offset, "pairs": pairs})
+        emit_json({"filter": f.as_dict(), "total": len(ids), "offset": offset, "pairs": pairs})
         return
     table = Table(title=f"{len(ids):,} pair(s) · {f.describe()}", show_edge=False)
     for col in ("id", "status", "origin", "rev", "question", "flags"):

@@ -2,10 +2,9 @@
 
 The trainer package reads version folders and knows nothing of the store; this
 module is where the two meet: it resolves version ids to versions/<id>/, puts
-runs in runs/, records each train and eval as a stage run, and prints; the
-library (curator.training) records each train and eval as a stage run, builds the
-truthfulness judge on the LLM engine, and writes the eval_low flags that send what
-the model still gets wrong back to review.
+runs in runs/, and prints; the library (curator.training) records each train and
+eval as a stage run, builds the truthfulness judge on the LLM engine, and writes
+the eval_low flags that send what the model still gets wrong back to review.
 """
 
 from __future__ import annotations
@@ -30,6 +29,10 @@ from curator.errors import CuratorError
 from curator.training import recorded_evaluation, recorded_training, resolve_run, resolve_version
 from trainer.errors import TrainerError
 
+GREEDY_HELP = "Plain greedy decoding, without the repetition guard (the default before 0.2)."
+TEMPERATURE_HELP = ("0 is greedy (default: the base model's generation config, else greedy; always with a "
+                    "repetition guard).")
+NGRAM_HELP = "No n-gram of this many tokens twice in an answer (default 4; 0 turns the guard off)."
 PRESET_HELP = "smoke: a handful of steps (tests, the demo); default: 2 epochs; long: 4 epochs."
 # What the trainer raises for the user (its TrainerError hierarchy) and file-system failures print one line;
 # anything else is a bug and keeps its traceback.
@@ -43,6 +46,7 @@ def _fail(exc: Exception) -> CuratorError:
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                     TimeRemainingColumn(), console=err, transient=True)
+
 
 training_app = typer.Typer()  # `train`, `eval`, `chat`, `serve`, mounted at the top level by app.py
 
@@ -93,11 +97,22 @@ def train(
     resume: Annotated[str | None, typer.Option("--resume", help="Continue a killed run (its id) from its last "
                                                   "checkpoint; the other options are taken from the run.")] = None,
     report_to: Annotated[str, typer.Option("--report-to", help="Also log to 'tensorboard' or 'wandb'.")] = "",
+    method: Annotated[str, typer.Option("--method", help="sft (question/answer pairs) or dpo (the version's "
+                                        "preference records, with TRL's DPOTrainer).")] = "sft",
+    from_run: Annotated[str | None, typer.Option("--from", help="With --method dpo: continue this SFT run's "
+                                                 "adapter (default: fresh LoRA on the base model).")] = None,
+    beta: Annotated[float | None, typer.Option("--beta", help="With --method dpo: how far the model may move "
+                                               "from the reference (default 0.1).")] = None,
     json_out: JsonOpt = False,
     *,
     overrides: dict[str, Any],
 ) -> None:
-    """Fine-tune a base model on a version with (Q)LoRA; writes an adapter and a run manifest under runs/."""
+    """Fine-tune a base model on a version with (Q)LoRA; writes an adapter and a run manifest under runs/.
+    `--method dpo [--from RUN]` tunes on the version's preference records instead."""
+    if method not in ("sft", "dpo"):
+        raise typer.BadParameter(f"{method!r} is not sft or dpo", param_hint="--method")
+    if method == "sft" and (from_run or beta is not None):
+        raise CuratorError("--from and --beta go with --method dpo.")
     import torch
 
     from trainer.run import execute, plan, read_run
@@ -107,14 +122,30 @@ def train(
     cfg = ws.config["train"]
     conn = ws.connect()
     runs_dir = ws.path("runs")
+    given = overrides  # what the user set (trainer.options), keyed by training setting
     # the workspace's [train] section fills what the command line left out, before the preset's defaults
-    overrides = {"template": cfg["template"], "system": cfg["system"], "context_field": cfg["context"], **overrides}
+    overrides = {"template": cfg["template"], "system": cfg["system"], "context_field": cfg["context"], **given}
     try:
         if resume:
             run_dir = resolve_run(runs_dir, resume, last=False)
             version_dir = Path(read_run(run_dir)["version"]["path"])
         elif version is None:
             raise CuratorError("name the version to train on (`curator version list`), or --resume RUN.")
+        elif method == "dpo":
+            if gpus > 1:
+                raise CuratorError("--method dpo trains on one GPU (or the CPU); leave out --gpus.")
+            from trainer.dpo import plan_dpo
+
+            version_dir = resolve_version(ws, conn, version)
+            source = resolve_run(runs_dir, from_run, last=False) if from_run else None
+            dpo_overrides = {k: given[k] for k in ("epochs", "max_steps", "learning_rate", "lora_r", "max_length",
+                                                   "seed", "quantize") if k in given}
+            if beta is not None:
+                dpo_overrides["beta"] = beta
+            if source is None:  # the SFT run's template and prompt otherwise
+                dpo_overrides.update({k: overrides[k] for k in ("template", "system", "context_field")})
+            run_dir = plan_dpo(version_dir, runs_dir, base=base if base is not None else cfg["base_model"],
+                               preset_name=preset or cfg["preset"], overrides=dpo_overrides, from_run=source)
         else:
             version_dir = resolve_version(ws, conn, version)
             run_dir = plan(version_dir, runs_dir, base=base if base is not None else cfg["base_model"],
@@ -124,16 +155,43 @@ def train(
     log = err.print if json_out else out.print
 
     def run_training() -> dict[str, Any]:
-        if gpus > 1:
-            return _launch(run_dir, gpus, merge, report_to, log, json_out)
-        return _train_here(run_dir, merge, report_to, log, execute)
+        try:
+            if gpus > 1:
+                return _launch(run_dir, gpus, merge, report_to, log, json_out)
+            return _train_here(run_dir, merge, report_to, log, execute)
+        except KeyboardInterrupt:
+            _mark_run(run_dir, "cancelled", "cancelled by the user (Ctrl-C or the app's cancel)")
+            raise
+        except BaseException as exc:
+            _mark_run(run_dir, "failed", f"{type(exc).__name__}: {exc}")
+            raise
 
-    manifest = recorded_training(conn, run_dir, version_dir, gpus, run_training)
+    manifest = recorded_training(conn, run_dir, version_dir, gpus, read_run(run_dir).get("method", "sft"),
+                                 run_training)
     conn.close()
     if json_out:
         emit_json(manifest)
         return
     _print_train(manifest, run_dir)
+
+
+def _mark_run(run_dir: Path, status: str, error: str) -> None:
+    """A run that stopped says so in its run.json (else it would stay "running" for ever); written whole, via
+    a temporary file, so a second interrupt cannot leave it half-written. `--resume` still continues it."""
+    import json
+    import os
+
+    path = run_dir / "run.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return
+    if manifest.get("status") == "done":
+        return
+    manifest.update({"status": status, "error": error})
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _train_here(run_dir: Path, merge: bool, report_to: str, log: Any, execute: Any) -> dict[str, Any]:
@@ -221,15 +279,20 @@ def eval_(
     judge: Annotated[bool | None, typer.Option("--judge/--no-judge", help="Grade truthfulness 1-5 with the "
                                                   "\\[llm] endpoint (default: \\[train].judge).")] = None,
     max_new_tokens: Annotated[int | None, typer.Option(help="Tokens generated per answer.")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Answers generated at once.")] = None,
-    temperature: Annotated[float, typer.Option(help="0 is greedy decoding.")] = 0.0,
+    batch_size: Annotated[int | None, typer.Option(help="Answers generated at once (default "
+                                                  "\\[train].eval_batch_size; 0: 256 on a GPU).")] = None,
+    greedy: Annotated[bool, typer.Option("--greedy", help=GREEDY_HELP)] = False,
+    temperature: Annotated[float | None, typer.Option(help=TEMPERATURE_HELP, show_default=False)] = None,
+    top_p: Annotated[float | None, typer.Option(help="Nucleus sampling mass.", show_default=False)] = None,
+    repetition_penalty: Annotated[float | None, typer.Option(help="1 is none.", show_default=False)] = None,
+    no_repeat_ngram_size: Annotated[int | None, typer.Option(help=NGRAM_HELP, show_default=False)] = None,
     embedding_model: Annotated[str | None, typer.Option(help="SemScore embedding model folder "
                                                            "(default: the packaged all-MiniLM-L6-v2).")] = None,
     limit: Annotated[int, typer.Option(help="Evaluate only the first N test pairs (0: all).")] = 0,
     json_out: JsonOpt = False,
 ) -> None:
     """Evaluate a training run on its version's test split: SemScore, truthfulness judge, before and after."""
-    from trainer.generate import Settings
+    from trainer.evaluate import settings_for_run
 
     ws = current_workspace()
     cfg = ws.config["train"]
@@ -238,8 +301,10 @@ def eval_(
         raise CuratorError("name a run (see runs/) or pass --last.")
     run_dir = resolve_run(ws.path("runs"), run or "", last=last)
     version_dir = resolve_version(ws, conn, version) if version else None
-    settings = Settings(max_new_tokens=max_new_tokens or cfg["eval_max_new_tokens"],
-                        batch_size=batch_size or cfg["eval_batch_size"], temperature=temperature)
+    settings = settings_for_run(run_dir, greedy=greedy, max_new_tokens=max_new_tokens or cfg["eval_max_new_tokens"],
+                                batch_size=cfg["eval_batch_size"] if batch_size is None else batch_size,
+                                temperature=temperature, top_p=top_p, repetition_penalty=repetition_penalty,
+                                no_repeat_ngram_size=no_repeat_ngram_size)
     with _progress() as progress:
         tasks: dict[str, Any] = {}
 
@@ -255,12 +320,15 @@ def eval_(
                 log=err.print if json_out else out.print, progress=tick)
         except USER_FACING as exc:
             raise _fail(exc) from exc
+    comparison = report.get("comparison")
     flagged = report["eval_low"]["flagged_in_store"]
     conn.close()
     if json_out:
         emit_json(report)
         return
     out.print((run_dir / "eval" / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False)
+    if comparison:
+        out.print((run_dir / "eval" / "comparison.md").read_text(encoding="utf-8"), markup=False, highlight=False)
     out.print(f"report: {run_dir / 'eval' / 'report.md'}; {flagged} pairs flagged eval_low for review")
 
 
@@ -271,13 +339,16 @@ def chat(
                                                     "standard input, one a line.")] = None,
     last: Annotated[bool, typer.Option("--last", help="Use the most recent finished run.")] = False,
     max_new_tokens: Annotated[int, typer.Option(help="Tokens to generate at most.")] = 256,
-    temperature: Annotated[float, typer.Option(help="0 is greedy; e.g. 0.7 to sample.")] = 0.0,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass (with temperature > 0).")] = 1.0,
+    greedy: Annotated[bool, typer.Option("--greedy", help=GREEDY_HELP)] = False,
+    temperature: Annotated[float | None, typer.Option(help=TEMPERATURE_HELP, show_default=False)] = None,
+    top_p: Annotated[float | None, typer.Option(help="Nucleus sampling mass (with temperature > 0).",
+                                                show_default=False)] = None,
+    repetition_penalty: Annotated[float | None, typer.Option(help="1 is none.", show_default=False)] = None,
+    no_repeat_ngram_size: Annotated[int | None, typer.Option(help=NGRAM_HELP, show_default=False)] = None,
     base: Annotated[bool, typer.Option("--base", help="Also answer with the base model, for comparison.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Ask a fine-tuned run a question and print its answer."""
-    from trainer.generate import Settings
     from trainer.serve import Chatbot
 
     ws = current_workspace()
@@ -285,7 +356,8 @@ def chat(
         run, prompt = None, run
     run_dir = resolve_run(ws.path("runs"), run or "", last=last or not run)
     bot = Chatbot(run_dir)
-    settings = Settings(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, batch_size=1)
+    settings = bot.default_settings(greedy=greedy, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
+                                    repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size)
     questions = [prompt] if prompt else (line.strip() for line in sys.stdin if line.strip())
     answers = []
     for question in questions:
@@ -307,17 +379,19 @@ def serve(
     last: Annotated[bool, typer.Option("--last", help="Serve the most recent finished run.")] = False,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
     max_new_tokens: Annotated[int, typer.Option(help="Default max_tokens of a request.")] = 256,
+    greedy: Annotated[bool, typer.Option("--greedy", help=GREEDY_HELP)] = False,
 ) -> None:
     """Serve a fine-tuned run on an OpenAI-compatible endpoint on 127.0.0.1 (Ctrl-C stops it)."""
-    from trainer.generate import Settings
     from trainer.serve import Chatbot, make_server
 
     ws = current_workspace()
     run_dir = resolve_run(ws.path("runs"), run or "", last=last or not run)
     bot = Chatbot(run_dir)
-    server = make_server(bot, port, Settings(max_new_tokens=max_new_tokens, batch_size=1))
+    server = make_server(bot, port, bot.default_settings(greedy=greedy, max_new_tokens=max_new_tokens))
     host, bound = server.server_address[:2]
-    out.print(json.dumps({"base_url": f"http://{host}:{bound}/v1", "model": bot.name}), highlight=False)
+    # one line a script can read, whatever the terminal width (rich would wrap it at 80 columns in a pipe)
+    out.print(json.dumps({"base_url": f"http://{host}:{bound}/v1", "model": bot.name}), highlight=False,
+              soft_wrap=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -18,12 +18,13 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, ProgressBar, RichLog, Static
+from textual.widgets import DataTable, ProgressBar, RichLog, Static
 
 from curator.errors import CuratorError
 from curator.store.runs import finish_run, start_run
 from curator.tui.keys import PIPELINE_KEYS, bindings
 from curator.tui.stages import StageSpec, stage_table
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
 
@@ -77,7 +78,7 @@ class PipelineScreen(Screen):
             yield ProgressBar(id="stage-progress", show_eta=False)
             yield Static(id="stage-state")
         yield RichLog(id="stage-log", wrap=True, markup=False, highlight=False, max_lines=20_000)
-        yield Footer()
+        yield CuratorFooter()
 
     def on_mount(self) -> None:
         grid = self.query_one("#stages", DataTable)
@@ -171,14 +172,20 @@ class PipelineScreen(Screen):
         if job is None:
             bar.update(total=100, progress=0)
             return
-        state = f"{job.state}, {job.elapsed:.0f} s, {len(job.lines)} log lines"
+        row = next((r for r in self.table if r["name"] == self.selected.name), None)
+        progress = row.get("progress") if row is not None and job.state == "running" else None
+        state = f"{job.state}, {job.elapsed:.0f} s" + (f", {progress[2]}" if progress else "") + \
+            f", {len(job.lines)} log lines"
         self.query_one("#stage-state", Static).update(f"{self.selected.label}: {state}")
         log = self.query_one("#stage-log", RichLog)
         for line in job.lines[self._shown_lines:]:
             log.write(line)
         self._shown_lines = len(job.lines)
         if job.state == "running":
-            bar.update(total=None)
+            if progress and progress[1]:
+                bar.update(total=progress[1], progress=progress[0])
+            else:
+                bar.update(total=None)
         else:
             bar.update(total=100, progress=100)
 

@@ -15,13 +15,14 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from curator.store.pairs import get_pair
 from curator.store.versions import list_versions
 from curator.tui.keys import VERSIONS_KEYS, bindings
-from curator.tui.widgets.dialogs import TextPrompt
+from curator.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from curator.tui.widgets.export_dialog import ExportDialog
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
 
@@ -57,7 +58,7 @@ class VersionsScreen(Screen):
                 yield Static(id="left-body")
             with VerticalScroll(id="diff-right"):
                 yield Static(id="right-body")
-        yield Footer()
+        yield CuratorFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#versions-table", DataTable)
@@ -94,14 +95,43 @@ class VersionsScreen(Screen):
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
 
     def action_create(self) -> None:
-        def create(message: str | None) -> None:
+        """Ask for the message, then the test size ([split].test_size offered); a test size of 0 is confirmed
+        first (evaluation needs a test split), and a version that still has no test pair says so."""
+        ws = self.ctx.ws
+
+        def create(message: str, size: float) -> None:
+            from curator.versions import create_version
+            self._run("created", "creating a version",
+                      lambda: create_version(ws, message=message.strip(), test_size=size))
+
+        def sized(message: str, answer: str | None) -> None:
+            if answer is None:
+                return
+            try:
+                size = float(answer.strip() or ws.config["split"]["test_size"])
+                if not 0 <= size < 1:
+                    raise ValueError
+            except ValueError:
+                self.notify(f"{answer!r} is not a test size between 0 and 1 (e.g. 0.2); nothing was created.",
+                            severity="error")
+                return
+            if size == 0:
+                self.app.push_screen(ConfirmDialog(
+                    "No test split?", "With test size 0 the version has no test pair: training can run, but "
+                    "evaluation will have nothing to measure. Create it anyway?"),
+                    lambda yes: create(message, size) if yes else None)
+                return
+            create(message, size)
+
+        def asked(message: str | None) -> None:
             if message is None or not message.strip():
                 return
-            from curator.versions import create_version
-            ws = self.ctx.ws
-            self._run("created", "creating a version", lambda: create_version(ws, message=message.strip()))
+            self.app.push_screen(TextPrompt("Test size: the share of pairs kept for evaluation",
+                                            value=str(ws.config["split"]["test_size"]),
+                                            hint="e.g. 0.2; whole source items go to one side · enter: create · "
+                                            "escape: cancel"), lambda answer: sized(message, answer))
         self.app.push_screen(TextPrompt("New version: what is it for?", placeholder="e.g. first reviewed cut",
-                                        hint="the accepted pairs are frozen into an immutable version"), create)
+                                        hint="the accepted pairs are frozen into an immutable version"), asked)
 
     def action_mark(self) -> None:
         vid = self.selected
@@ -171,7 +201,12 @@ class VersionsScreen(Screen):
             self._draw_table()
         elif message.what == "created":
             verb = "Created" if value.created else "Same content as the existing version"
+            test = ((value.manifest or {}).get("counts") or {}).get("by_split", {}).get("test")
             self._show(f"{verb} {value.id[:12]}: {value.pair_count} pairs", Text(str(value.path)), Text(""))
+            if test == 0:
+                self.notify(f"Version {value.id[:12]} has no test pair: training can run, but evaluation cannot. "
+                            "n again with a larger test size (e.g. 0.2) to have one.", severity="warning",
+                            timeout=12)
             self.action_refresh()
         elif message.what == "verified":
             body = Text("ok: every file and row matches its hash", style="green") if value.ok else \
@@ -181,8 +216,12 @@ class VersionsScreen(Screen):
         elif message.what == "exported":
             files = "\n".join(f"{f.get('split', '')}: {f.get('path', '')} ({f.get('rows', '?')} rows)"
                               for f in value.files)
-            self._show(f"Exported {value.version_id[:12]} as {value.format}", Text(files or "nothing written"),
-                       Text(f"empty splits skipped: {', '.join(value.skipped_empty)}" if value.skipped_empty else ""))
+            skipped = f"empty splits skipped: {', '.join(value.skipped_empty)}" if value.skipped_empty else ""
+            if value.files:
+                self._show(f"Exported {value.version_id[:12]} as {value.format}", Text(files), Text(skipped))
+            else:  # say it once, plainly: there was nothing to write
+                self._show(f"Nothing exported from {value.version_id[:12]}: the chosen split is empty",
+                           Text(skipped or "no file was written", style="yellow"), Text(""))
         elif message.what == "diff":
             self._show_diff(value)
 
@@ -219,13 +258,28 @@ class VersionsScreen(Screen):
             right += [Text(f"changed: {', '.join(fields)}", style="yellow"), _pair_text(new, "yellow")]
         for pair in value["removed"]:
             left += [Text(), _pair_text(pair, "red")]
-            right += [Text(), Text("(not in this version)", style="dim")]
+            right += [Text(), Text(f"(not in this version: {_why_left(pair)})", style="dim")]
         for pair in value["added"]:
             left += [Text(), Text("(not in this version)", style="dim")]
             right += [Text(), _pair_text(pair, "green")]
         shown = f" (first {DIFF_ROWS} of each kind)" if max(d.counts["added"], d.counts["removed"],
                                                               d.counts["changed"]) > DIFF_ROWS else ""
         self._show(f"Diff: {d.summary}{shown}", Group(*left), Group(*right))
+
+
+def _why_left(pair: dict[str, Any] | None) -> str:
+    """Why a pair of the older version is not in the newer one, from what the store says of it now."""
+    if pair is None:
+        return "not in the store"
+    status = pair.get("status")
+    reason = f" ({pair['status_reason']})" if pair.get("status_reason") else ""
+    if status == "rejected":
+        return "rejected" + reason
+    if status == "pending":
+        return "back to pending (undone or reset), not accepted"
+    if status == "superseded":
+        return "superseded by an edit or a regeneration" + reason
+    return f"{status}, left out by the version's filters (flags, judge score, held out)"
 
 
 def _pair_text(pair: dict[str, Any] | None, style: str) -> Text:
