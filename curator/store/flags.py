@@ -15,6 +15,7 @@ from typing import Any
 from curator.store.rows import from_json, insert
 
 
+
 @dataclass(frozen=True)
 class FlagKind:
     """One kind of flag: what decides it, how it is shown, and whether it keeps a pair out of versions."""
