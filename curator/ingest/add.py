@@ -7,6 +7,12 @@ is new, and a record whose exact text is already stored (same kind) gets a
 second location instead of a second copy. A file that cannot be read is kept
 as a source with status 'error' and an entry in the errors table, so
 `curator status` shows it, and the other files go on.
+
+Two runs adding the same files at once split them without harm: the "already
+stored?" question is asked again inside the write transaction (the first look,
+before loading, only saves work), so the second run to get there finds the first
+run's source and reports the file unchanged; and an error never overwrites a
+source another run stored well.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any
 
 from curator.ingest.chunking import STRUCTURED_KINDS, chunk_document
 from curator.ingest.errors import IngestError
-from curator.ingest.loaders import SUPPORTED, load_file
+from curator.ingest.loaders import SUPPORTED, load_file, max_text_chars
 from curator.ingest.records import LoadResult
 from curator.ingest.textfile import read_bytes
 from curator.store import transaction
@@ -107,6 +113,9 @@ def add_file(conn: sqlite3.Connection, path: Path, *, kind: str | None, config: 
     except IngestError as exc:
         message = exc.reason
         location = exc.location or uri
+    except RecursionError:
+        message = "the file's data is nested too deeply to read (Python recurses once per level)"
+        location = uri
     except Exception as exc:  # noqa: BLE001  a loader bug must not stop the other files; the message says so
         message = f"unexpected error while reading the file ({type(exc).__name__}: {exc}); please report it"
         location = uri
@@ -123,9 +132,14 @@ def _store(conn: sqlite3.Connection, uri: str, content_hash: str, size: int, res
         raise IngestError("nothing in the file could be used" + (
             f" ({len(result.problems)} item(s) skipped, e.g. {result.problems[0].message})" if result.problems
             else ""), uri)
+    _refuse_oversized(uri, result, max_text_chars(config))
     meta = {**result.meta, "format": result.format, "size": size, "notes": result.notes,
             "skipped_items": report.problems}
     with transaction(conn):
+        known = find_file_source(conn, uri, content_hash)  # again, under the write lock: another run may have won
+        if known and known["status"] == "ok":
+            return FileReport(uri, "unchanged", known["doc_kind"], source_id=known["id"],
+                              notes=["stored meanwhile by another run"])
         if known:
             source_id = known["id"]
             conn.execute("UPDATE sources SET status = 'ok', error = NULL, doc_kind = ?, meta = ? WHERE id = ?",
@@ -160,6 +174,19 @@ def _store(conn: sqlite3.Connection, uri: str, content_hash: str, size: int, res
     return report
 
 
+def _refuse_oversized(uri: str, result: LoadResult, limit: int) -> None:
+    """A document or pair text over [ingest].max_text_mb fails the file, naming the record's line: stored, it
+    would pass SQLite's own limit (about 1 GB) or be split and chunked in memory several times over."""
+    for doc in result.documents:
+        texts = [doc.content] + [t for d in doc.pairs for t in (d.question, d.answer)]
+        longest = max(len(t or "") for t in texts)
+        if longest > limit:
+            line = doc.meta.get("line") if isinstance(doc.meta, dict) else None
+            raise IngestError(f"a field holds {longest / 2**20:,.1f} MB of text, over the [ingest].max_text_mb limit "
+                              f"of {limit / 2**20:,.1f} MB; shorten it or raise the limit",
+                              f"{uri}:{line}" if line else doc.uri)
+
+
 def _same_document(conn: sqlite3.Connection, kind: str, content_hash: str) -> int | None:
     row = conn.execute("SELECT id FROM documents WHERE content_hash = ? AND kind = ? ORDER BY id LIMIT 1",
                        (content_hash, kind)).fetchone()
@@ -173,10 +200,15 @@ def _only_chunk(conn: sqlite3.Connection, document_id: int) -> int | None:
 
 def _failed_source(conn: sqlite3.Connection, uri: str, content_hash: str | None, kind: str | None,
                    error: str) -> int:
-    """One error source per file version: trying a bad file again updates it instead of piling up rows."""
+    """One error source per file version: trying a bad file again updates it instead of piling up rows.
+
+    A row another run stored well for the same bytes is left as it is: its content is in the store.
+    """
     with transaction(conn):
         row = conn.execute("SELECT id, status FROM sources WHERE kind = 'file' AND uri = ? AND content_hash IS ?",
                            (uri, content_hash)).fetchone()
+        if row and row["status"] == "ok":
+            return row["id"]
         if row:
             conn.execute("UPDATE sources SET status = 'error', error = ? WHERE id = ?", (error, row["id"]))
             return row["id"]
