@@ -12,8 +12,9 @@ the keeper, chosen by a stated policy:
 5. the earliest (creation order, then id).
 
 Every other member is, relative to the keeper: a `duplicate` (same normalized
-question, answers agree), a `near_duplicate` (similar question, answers agree) or a
-`conflict` (same or similar question, different answer: to review, not to drop).
+question, same answer after `normalize.answer_key`), a `near_duplicate` (similar
+question, same answer) or a `conflict` (same or similar question, any other answer:
+to review, never dropped by a machine).
 Its score is its similarity to the keeper, so a cutoff can be moved later.
 """
 
@@ -26,7 +27,7 @@ import numpy as np
 
 from curator.filters.arrays import distinct, distinct_inverse
 from curator.filters.guard import changed_word_scores
-from curator.filters.normalize import normalize, numbers_of
+from curator.filters.normalize import answer_key, normalize, numbers_of
 from curator.filters.similarity import jamo, pair_scores
 
 POLICY = ("a keeper a reviewer chose", "a pair a person accepted", "the judge's higher quality score",
@@ -130,12 +131,17 @@ def build_clusters(text_of: np.ndarray, text_group: np.ndarray, questions: list[
     if differ.size:
         score[differ] = scores_between(questions, member[differ], keeper[differ], scorer, threads)
     answer_score = np.full(member.size, 100.0, dtype=np.float32)
-    answers = {i: normalize(answers[i]) for i in distinct(np.concatenate((member, keeper))).tolist()}
-    unequal = np.flatnonzero([answers[i] != answers[j] for i, j in zip(member.tolist(), keeper.tolist())])
-    if unequal.size:
+    involved = distinct(np.concatenate((member, keeper))).tolist()
+    keys = {i: answer_key(answers[i]) for i in involved}
+    same_answer = np.fromiter((keys[i] == keys[j] for i, j in zip(member.tolist(), keeper.tolist())), dtype=bool,
+                              count=member.size)
+    unequal = np.flatnonzero(~same_answer)
+    if unequal.size:  # how alike the differing answers are: shown to the reviewer, never a reason to drop
+        answers = {i: normalize(answers[i]) for i in involved}
         answer_score[unequal] = answer_agreement(answers, member[unequal], keeper[unequal], answer_cutoff,
                                                  word_cutoff, threads)
-    kind = np.where(answer_score < answer_cutoff, "conflict", np.where(same_text, "duplicate", "near_duplicate"))
+    # a duplicate only when the answers are the same: any other answer goes to a person as a conflict
+    kind = np.where(~same_answer, "conflict", np.where(same_text, "duplicate", "near_duplicate"))
     kind = kind.astype(object)
     kind[member == keeper] = "keeper"
     keeper_by = np.where(inputs.human_keeper[keeper_of_cluster], "human", "policy").astype(object)

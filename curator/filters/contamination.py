@@ -22,6 +22,7 @@ from curator.filters.normalize import normalize_all
 from curator.filters.pool import PairPool
 from curator.filters.records import FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
+from curator.filters.subjects import SubjectIndex
 
 CONTAMINATION_KINDS = ("contamination",)
 
@@ -88,7 +89,8 @@ def contamination_output(pool: PairPool, refs: list[Reference], settings: Filter
         refs_of_text.setdefault(t, []).append(r)
     # a text on the reference side is compared with the texts only training pairs ask
     links: dict[int, list[tuple[int, float]]] = {t: [(t, 100.0)] for t in set(train_text.tolist()) if is_ref[t]}
-    edges = near_edges(texts, settings, only_across=is_ref)
+    raw = [pool.question[k] for k in train.tolist()] + [r.question for r in refs]
+    edges = near_edges(texts, settings, only_across=is_ref, subjects=SubjectIndex(raw, text_of))
     for (a, b), s in zip(edges.pairs.tolist(), edges.scores.tolist()):
         t_train, t_ref = (a, b) if is_ref[b] else (b, a)
         if not is_ref[t_train]:

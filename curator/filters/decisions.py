@@ -17,9 +17,9 @@ from curator.filters.records import raises_flag
 from curator.filters.rules import length_findings
 from curator.filters.settings import FilterSettings
 from curator.store.connection import transaction
+from curator.store.flags import FLAG_KINDS
 
-SCORED_KINDS = ("duplicate", "near_duplicate", "conflict", "semantic_duplicate", "rule", "moderation", "judge",
-                "contamination")
+SCORED_KINDS = tuple(k for k in FLAG_KINDS if k != "eval_low")  # eval_low comes from evaluations, not filters
 
 
 def _current_scores(conn: sqlite3.Connection, statuses: tuple[str, ...]):

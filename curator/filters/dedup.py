@@ -23,6 +23,7 @@ from curator.filters.near import NearEdges, near_edges
 from curator.filters.normalize import normalize_all
 from curator.filters.records import ClusterRow, FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
+from curator.filters.subjects import SubjectIndex
 
 DEDUP_KINDS = ("duplicate", "near_duplicate", "conflict")
 
@@ -55,7 +56,7 @@ def find_duplicates(questions: list[str], answers: list[str], inputs: KeeperInpu
     q_norm = normalized if normalized is not None else normalize_all(questions)
     texts, text_of = distinct_texts(q_norm)
     timings["normalize"] = time.perf_counter() - start
-    edges = near_edges(texts, settings)
+    edges = near_edges(texts, settings, subjects=SubjectIndex(questions, text_of))
     timings.update(edges.timings)
     mark = time.perf_counter()
     rank = keeper_rank(inputs)
@@ -94,14 +95,14 @@ def _near_misses(edges: NearEdges, weak: np.ndarray, groups: np.ndarray, text_of
     return [(p, o, s) for p, (o, s) in found.items()]
 
 
-def member_score_row(member: int, keeper: int, same_question: bool, score: float, answer_score: float,
-                     settings: FilterSettings, *, conflicts: int = 0) -> ScoreRow:
+def member_score_row(member: int, keeper: int, same_question: bool, same_answer: bool, score: float,
+                     answer_score: float, *, conflicts: int = 0) -> ScoreRow:
     """The measurement of one cluster member against its keeper (for the keeper itself: its conflicts)."""
     if member == keeper:
         return ScoreRow(member, "conflict", 100.0, f"kept, but {conflicts} pair(s) asking the same question answer "
                         "differently", {"role": "keeper", "keeper": keeper})
     details = {"keeper": keeper, "answer_score": round(answer_score, 1)}
-    if answer_score < settings.answer_agree_cutoff:
+    if not same_answer:
         return ScoreRow(member, "conflict", round(score, 2), f"asks what #{keeper} asks ({score:.0f}% alike) with a "
                         f"different answer ({answer_score:.0f}% alike)", details)
     if same_question:
@@ -124,11 +125,12 @@ def dedup_output(ids: np.ndarray, result: DedupResult, human: set[int], settings
         keeper = int(keepers_of[k])
         out.clusters.append(ClusterRow(k, kind, keeper, "human" if keeper in human else "policy"))
     same = result.text_of[c.member] == result.text_of[c.keeper]
-    for m, kp, sq, score, a_score, cl in zip(member_ids.tolist(), keeper_ids.tolist(), same.tolist(),
-                                             c.score.tolist(), c.answer_score.tolist(), c.cluster.tolist()):
+    same_answer = (c.kind != "conflict").tolist()
+    for m, kp, sq, sa, score, a_score, cl in zip(member_ids.tolist(), keeper_ids.tolist(), same.tolist(), same_answer,
+                                                 c.score.tolist(), c.answer_score.tolist(), c.cluster.tolist()):
         if m == kp and not conflicts[cl]:
             continue
-        row = member_score_row(m, kp, sq, score, a_score, settings, conflicts=int(conflicts[cl]))
+        row = member_score_row(m, kp, sq, sa, score, a_score, conflicts=int(conflicts[cl]))
         row.cluster_key = cl
         out.scores.append(row)
     for p, o, s in result.near_misses:

@@ -13,7 +13,7 @@ from curator.filters.dedup import DEDUP_KINDS
 from curator.filters.keeper import clusters_of
 from curator.filters.rules import length_findings
 from curator.filters.settings import FilterSettings
-from curator.store.flags import active_flags
+from curator.store.flags import FLAG_KIND, active_flags
 from curator.store.pairs import get_pair
 
 
@@ -46,19 +46,18 @@ def explain_pair(conn: sqlite3.Connection, pair_id: int, settings: FilterSetting
 
 
 def _decision(kind: str, score: float | None, details: dict[str, Any], s: FilterSettings) -> str:
-    verdict = "fails" if fails(kind, score, details, s) else "passes"
-    limit = {"near_duplicate": f"fuzzy_cutoff {s.fuzzy_cutoff:g}", "conflict": f"fuzzy_cutoff {s.fuzzy_cutoff:g}",
-             "contamination": f"fuzzy_cutoff {s.fuzzy_cutoff:g}",
-             "semantic_duplicate": f"semantic_threshold {s.semantic_threshold:g}",
-             "moderation": f"moderation_threshold {s.moderation_threshold:g}",
-             "judge": f"judge_min_quality {s.judge_min_quality}"}.get(kind)
+    """Today's verdict on one measurement, the limit that made it, and what it means for versions."""
+    failed = fails(kind, score, details, s)
+    verdict = "fails" if failed else "passes"
+    entry = FLAG_KIND.get(kind)
+    setting = entry.limit if entry else None
     if kind == "rule" and details.get("rule") == "repetitive_answer":
-        limit = f"max_answer_repetition {s.max_answer_repetition:g}"
-    if kind == "conflict" and verdict == "fails":
-        verdict = "fails (to review: the answers disagree)"
+        setting = "max_answer_repetition"
+    limit = f"{setting} {getattr(s, setting):g}" if setting and hasattr(s, setting) else None
+    if failed and entry is not None:
+        verdict += (": left out of versions" if entry.excludes else ": stays in versions, to review") \
+            if kind != "judge" else ""
     return f"{verdict} ({limit})" if limit else verdict
-
-
 def cluster_view(conn: sqlite3.Connection, cluster_id: int) -> dict[str, Any]:
     """A cluster: its kind, keeper (and who chose it), members with their measurement against the keeper."""
     cluster = dict(conn.execute("SELECT id, kind, keeper_id, keeper_by, run_id, created_at FROM clusters"

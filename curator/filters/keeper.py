@@ -17,7 +17,7 @@ import numpy as np
 from curator.errors import CuratorError
 from curator.filters.clusters import answer_agreement, scores_between
 from curator.filters.dedup import DEDUP_KINDS, member_score_row
-from curator.filters.normalize import normalize
+from curator.filters.normalize import answer_key, normalize
 from curator.filters.records import raises_flag
 from curator.filters.settings import FilterSettings
 from curator.store.connection import transaction
@@ -76,11 +76,12 @@ def set_keeper(conn: sqlite3.Connection, pair_id: int, actor: str, settings: Fil
     if differ.size:
         a_scores[differ] = answer_agreement(answers, rest[differ], keeper[differ], settings.answer_agree_cutoff,
                                             settings.changed_word_cutoff, settings.threads)
-    rows = [member_score_row(m, pair_id, bool(sq), float(qs), float(a_s), settings)
-            for m, sq, qs, a_s in zip(others, same_q.tolist(), q_scores.tolist(), a_scores.tolist())]
+    same_a = [answer_key(texts[m][1]) == answer_key(texts[pair_id][1]) for m in others]
+    rows = [member_score_row(m, pair_id, bool(sq), sa, float(qs), float(a_s))
+            for m, sq, sa, qs, a_s in zip(others, same_q.tolist(), same_a, q_scores.tolist(), a_scores.tolist())]
     conflicts = sum(r.kind == "conflict" for r in rows)
     if conflicts:
-        rows.append(member_score_row(pair_id, pair_id, True, 100.0, 100.0, settings, conflicts=conflicts))
+        rows.append(member_score_row(pair_id, pair_id, True, True, 100.0, 100.0, conflicts=conflicts))
     with transaction(conn):
         conn.execute("UPDATE clusters SET keeper_id = ?, keeper_by = 'human' WHERE id = ?", (pair_id, cluster_id))
         conn.execute(f"UPDATE filter_scores SET current = 0 WHERE cluster_id = ? AND current = 1 AND kind IN ({_MARKS})",

@@ -21,6 +21,7 @@ from curator.filters.minhash import band_keys, candidate_pairs, cross_pairs, lsh
 from curator.filters.normalize import NUMBER_PATTERN
 from curator.filters.settings import FilterSettings
 from curator.filters.similarity import jamo, pair_scores, word_sorted
+from curator.filters.subjects import SubjectIndex
 
 _SCORE_CHUNK = 1 << 20
 _SHORT_TEXT = 60  # characters: below this, candidates need only one shared LSH band
@@ -47,12 +48,14 @@ def number_keys(texts: Sequence[str]) -> np.ndarray:
     return keys
 
 
-def near_edges(texts: Sequence[str], settings: FilterSettings, *, only_across: np.ndarray | None = None
-               ) -> NearEdges:
+def near_edges(texts: Sequence[str], settings: FilterSettings, *, only_across: np.ndarray | None = None,
+               subjects: SubjectIndex | None = None) -> NearEdges:
     """Similar pairs among `texts` (distinct normalized questions).
 
     With `only_across` (a boolean per text), only pairs with one text on each side
     are looked at: the contamination check of a training pool against held-out items.
+    With `subjects` (the raw questions behind the texts), pairs differing in a subject
+    (a name, acronym, identifier, code: curator.filters.subjects) are dropped.
     """
     clock = _Clock()
     params = lsh_params(settings.minhash_permutations, settings.near_duplicate_threshold)
@@ -117,6 +120,9 @@ def near_edges(texts: Sequence[str], settings: FilterSettings, *, only_across: n
     differ = np.flatnonzero(scores < 100.0)
     cutoff = settings.changed_word_cutoff
     guarded[differ] = changed_word_scores(texts, cand[differ], cutoff) >= cutoff
+    if subjects is not None:
+        differ = np.flatnonzero(guarded)
+        guarded[differ] = subjects.same_subjects(texts, cand[differ])
     clock.lap("guard")
     return NearEdges(cand[guarded], scores[guarded], n_cand, int((~guarded).sum()), clock.laps)
 

@@ -32,6 +32,21 @@ def normalize(text: str | None) -> str:
     return " ".join(folded.split())
 
 
+def answer_key(text: str | None) -> str:
+    """What two answers must share to be the same answer: normalized, punctuation dropped, spaces collapsed.
+
+    Only answers equal under this key make a pair a duplicate (dropped from versions);
+    any other difference, even one word ("DVD+R"/"DVD-R" aside, "Network DataBase
+    Management System" against "DataBase Management System"), makes it a conflict
+    that a person looks at.
+    """
+    folded = normalize(text)
+    if not folded:
+        return ""
+    kept = "".join(" " if unicodedata.category(ch).startswith("P") and ch not in "+#%" else ch for ch in folded)
+    return " ".join(kept.split())
+
+
 def normalize_all(texts: Iterable[str | None]) -> list[str]:
     return [normalize(t) for t in texts]
 

@@ -1,7 +1,7 @@
 """Rule filters: cheap checks on each pair, each flag with its rule, its measured value and a reason.
 
 Rules: length bounds per field; empty or placeholder answers; an answer equal to or
-contained in its question (not for multiple-choice questions, whose options hold the
+contained in its question as whole words ("Tunis" is not in "Tunisia") (not for multiple-choice questions, whose options hold the
 answer); questions that are not self-contained ("according to the text", "이 글에
 따르면"); an answer repeating itself; boilerplate phrases in answers; personal data;
 control characters. Lengths and repetition are stored with their measured value, so
@@ -23,6 +23,7 @@ from curator.filters.personal import find_personal_data
 from curator.filters.pool import PairPool
 from curator.filters.records import FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
+from curator.filters.similarity import PARTICLES
 
 RULE_KINDS = ("rule",)
 REPETITION_FLOOR = 0.25  # repetition at or above this is recorded, whatever the current limit
@@ -46,9 +47,29 @@ class RuleSet:
                    frozenset(normalize(p) for p in settings.placeholder_answers))
 
 
+# a Korean word (eojeol) may carry a particle after the term it holds: "서울은" holds "서울", "서울대" does not
+_PARTICLE_TAIL = "(?:" + "|".join(PARTICLES) + ")?"
+
+
+def whole_words(phrase: str) -> str:
+    """A pattern finding `phrase` (normalized) only as whole words: never inside a longer word.
+
+    "tunis" is not in "tunisia"; a phrase ending in Hangul may be followed by a particle.
+    """
+    tail = _PARTICLE_TAIL if phrase and "\uac00" <= phrase[-1] <= "\ud7a3" else ""
+    head = r"(?<!\w)" if phrase[:1].isalnum() else ""
+    end = r"(?!\w)" if phrase[-1:].isalnum() else ""
+    return f"{head}{re.escape(phrase)}{tail}{end}"
+
+
+def contains_words(text: str, phrase: str) -> bool:
+    """Whether normalized `text` holds normalized `phrase` as whole words (a Korean particle may follow)."""
+    return bool(phrase) and phrase in text and re.search(whole_words(phrase), text) is not None
+
+
 def _phrases(phrases: Iterable[str]) -> re.Pattern | None:
     cleaned = sorted({normalize(p) for p in phrases if normalize(p)}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(p) for p in cleaned)) if cleaned else None
+    return re.compile("|".join(whole_words(p) for p in cleaned)) if cleaned else None
 
 
 def repetition(text: str) -> float:
@@ -90,7 +111,7 @@ def check_pair(rules: RuleSet, question: str, answer: str, origin: str = "") -> 
                       {"field": "answer"}))
     if a_norm and a_norm == q_norm:
         found.append(("answer_is_question", None, "the answer repeats the question", {"field": "answer"}))
-    elif (len(a_norm) >= _MIN_CONTAINED and a_norm in q_norm and origin != "exam"
+    elif (len(a_norm) >= _MIN_CONTAINED and contains_words(q_norm, a_norm.rstrip(".!。")) and origin != "exam"
           and len(_OPTION_MARKS.findall(q_norm)) < 2):
         found.append(("answer_in_question", None, "the question already contains the answer", {"field": "answer"}))
     if rules.not_self_contained and (m := rules.not_self_contained.search(q_norm)):

@@ -24,6 +24,8 @@ from curator.filters.pool import PairPool, human_keepers, judge_scores, load_poo
 from curator.filters.records import FilterOutput, write_outputs
 from curator.filters.rules import rules_output
 from curator.filters.settings import FilterSettings
+from curator.filters.decisions import failing_pairs
+from curator.store.flags import active_flag_counts
 from curator.store.runs import record_error, stage_run
 from curator.workspace import Workspace
 
@@ -93,6 +95,9 @@ def run_filters(ws: Workspace, *, only: list[str] | None = None, step: Step | No
             counts["written"] = write_outputs(conn, outputs, settings, run_id)
             seconds["write"] = time.perf_counter() - mark
             counts["seconds"] = {k: round(v, 2) for k, v in seconds.items()}
+            # what the user is told comes from the store itself, so it equals `curator status` and `failing`
+            counts["flags"] = active_flag_counts(conn)
+            counts["failing"] = len(failing_pairs(conn, settings))
             return dict(counts)
     finally:
         conn.close()

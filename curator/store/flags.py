@@ -9,12 +9,45 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from curator.store.rows import from_json, insert
 
-FLAG_KINDS = ("duplicate", "near_duplicate", "conflict", "semantic_duplicate", "rule", "moderation", "judge",
-              "contamination", "eval_low")
+
+
+@dataclass(frozen=True)
+class FlagKind:
+    """One kind of flag: what decides it, how it is shown, and whether it keeps a pair out of versions."""
+
+    kind: str
+    limit: str | None   # the [filters] (or [eval]) setting that decides it; None: the flag alone decides
+    label: str          # short label for lists (review app, summaries)
+    excludes: bool      # left out of versions by default ([version].exclude_flags)
+    meaning: str        # one line for --explain and the docs
+
+
+# The one table of flag kinds: decisions, `curator filter --explain`, the filter summary, the review app
+# and the default [version].exclude_flags all read it. A machine never leaves out a pair that might be
+# distinct: conflicts (same question, another answer) go to a person and stay in versions meanwhile.
+FLAG_KIND_TABLE: tuple[FlagKind, ...] = (
+    FlagKind("duplicate", None, "dup", True, "same question and the same answer as its cluster's keeper"),
+    FlagKind("near_duplicate", "fuzzy_cutoff", "near", True,
+             "a variant of the keeper's question (typo, spacing, word order, particle) with the same answer"),
+    FlagKind("semantic_duplicate", "semantic_threshold", "sem", True,
+             "the keeper's question in other words (sentence embeddings), with the same answer"),
+    FlagKind("conflict", "fuzzy_cutoff", "conflict", False,
+             "asks what another pair asks with a different answer: a person decides which stays"),
+    FlagKind("rule", None, "rule", True, "breaks a rule (length, empty or placeholder answer, personal data, ...)"),
+    FlagKind("moderation", "moderation_threshold", "mod", True, "the moderation endpoint flagged it"),
+    FlagKind("judge", "judge_min_quality", "judge", False,
+             "the LLM judge's verdict; versions leave out pairs scored under judge_min_quality"),
+    FlagKind("contamination", "fuzzy_cutoff", "contam", True, "near-duplicates a held-out or test item"),
+    FlagKind("eval_low", None, "eval-low", False, "an evaluation scored the trained model low on it: to review"),
+)
+FLAG_KIND = {k.kind: k for k in FLAG_KIND_TABLE}
+FLAG_KINDS = tuple(FLAG_KIND)
+EXCLUDED_BY_DEFAULT = tuple(k.kind for k in FLAG_KIND_TABLE if k.excludes)
 
 
 def add_flag(conn: sqlite3.Connection, pair_id: int, kind: str, *, score: float | None = None,
@@ -46,3 +79,13 @@ def add_cluster(conn: sqlite3.Connection, kind: str, keeper_id: int, *, keeper_b
                 run_id: int | None = None) -> int:
     return insert(conn, "clusters", {"kind": kind, "keeper_id": keeper_id, "keeper_by": keeper_by,
                                      "run_id": run_id})
+
+
+def active_flag_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Active flags by kind, and rule flags by rule too (`rule:NAME`): what `curator status` and a run's summary show."""
+    counts = {kind: n for kind, n in conn.execute(
+        "SELECT kind, COUNT(*) FROM flags WHERE active = 1 GROUP BY kind ORDER BY kind")}
+    for rule, n in conn.execute("SELECT json_extract(details, '$.rule'), COUNT(*) FROM flags WHERE active = 1"
+                                " AND kind = 'rule' GROUP BY 1 ORDER BY 1"):
+        counts[f"rule:{rule}"] = n
+    return counts

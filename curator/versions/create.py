@@ -78,7 +78,8 @@ def selection_from_config(ws: Workspace, *, include_pending: bool = False, test_
     return Selection(exclude_flags=tuple(version_cfg["exclude_flags"]),
                      judge_min_quality=float(ws.config["filters"]["judge_min_quality"]),
                      include_pending=include_pending, seed=split_cfg["seed"] if seed is None else seed,
-                     test_size=float(size), held_out_policy=version_cfg["held_out"])
+                     test_size=float(size), held_out_policy=version_cfg["held_out"],
+                     group_by=split_cfg.get("group_by", "item"))
 
 
 def create_version(ws: Workspace, *, message: str, include_pending: bool = False, test_size: float | None = None,
@@ -94,7 +95,7 @@ def create_version(ws: Workspace, *, message: str, include_pending: bool = False
 def _create(ws: Workspace, message: str, include_pending: bool, test_size: float | None, seed: int | None,
             step: Callable[[str], None]) -> CreatedVersion:
     sel = selection_from_config(ws, include_pending=include_pending, test_size=test_size, seed=seed)
-    settings = split_settings(sel.seed, sel.test_size, sel.held_out_policy)
+    settings = split_settings(sel.seed, sel.test_size, sel.held_out_policy, sel.group_by)
     conn = ws.connect()
     try:
         with stage_run(conn, "version", {"message": message, **sel.describe(), "split": settings}) as counts:

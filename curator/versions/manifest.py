@@ -11,7 +11,7 @@ import polars as pl
 from curator import __version__
 from curator.schemas import validation_errors
 from curator.store.rows import now
-from curator.versions.identity import CONTENT_FIELDS, HASH_SCHEME
+from curator.versions.identity import CONTENT_FIELDS, HASH_SCHEME, leaked_test_pairs
 from curator.versions.layout import MANIFEST_FILE, VersionError
 from curator.versions.query import Selection
 from curator.versions.snapshot import Snapshot
@@ -55,6 +55,10 @@ def build_manifest(*, version_id: str, parent: str | None, message: str, snapsho
             "by_source": _counts(frame, "source_uri", NO_SOURCE),
             "by_split": {"train": 0, "test": 0, **_counts(frame, "split")},
             "by_language": _counts(frame, "language"),
+            # Test pairs whose source item (chunk, else document) also gave a train pair: 0 unless the
+            # split is per pair ([split].group_by = "pair"), when a glossary entry's two directions can part.
+            "leaked_test_pairs": leaked_test_pairs(snapshot.columns("split", "lineage_id", "chunk_id", "document_id",
+                                                                    "source_id"), "item"),
         },
         "split": settings,
         "filters": {**sel.describe(), "judge_enabled": judge_enabled, "excluded": snapshot.excluded},

@@ -32,7 +32,7 @@ import polars as pl
 import pyarrow as pa
 
 from curator.errors import CuratorError
-from curator.versions.identity import split_column
+from curator.versions.identity import split_column, split_groups
 
 I, F, S = pl.Int64, pl.Float64, pl.String
 PARALLEL_MIN_PAIRS = 100_000  # below this, splitting the read costs more than it saves
@@ -99,6 +99,7 @@ class Selection:
     seed: int
     test_size: float
     held_out_policy: str  # 'test' or 'exclude'
+    group_by: str = "item"  # what pairs share a split: see curator.versions.identity.GROUPINGS
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -235,10 +236,14 @@ def read_selection(db_path: Path, sel: Selection, parts: int | None = None) -> S
                 .join(cue_times.lazy(), on="pair_id", how="left", maintain_order="left")
                 .collect())
     keep, judge_score, excluded, empty_ids = filter_mask(pairs.hstack([per_pair["flags"]]), sel)
-    split = split_column(pairs["lineage_id"], pairs["held_out"], sel.seed, sel.test_size)
+    lineage = _lineage_columns(uri, pairs, chunks)
+    groups = split_groups(pairs.select("lineage_id", "chunk_id").hstack(lineage.select("document_id", "source_id")),
+                          sel.group_by)
+    # Only the held-out pairs that go in pull their group into test: verify sees the version's rows alone.
+    split = split_column(groups, pairs["held_out"].fill_null(0) * keep.cast(pl.Int64), sel.seed, sel.test_size)
     rows = _row_order(pairs.select("pair_id", "lineage_id").hstack([split]).with_row_index("row").filter(keep),
                       excluded)
-    worked_out = (per_pair.drop("pair_id").hstack(_lineage_columns(uri, pairs, chunks))
+    worked_out = (per_pair.drop("pair_id").hstack(lineage)
                   .hstack([judge_score, split, pairs["meta"].replace("{}", None)])  # no meta is null, not '{}'
                   .select(pl.all().gather(rows)).to_arrow(compat_level=pl.CompatLevel.oldest()))
     kept_chunks = pairs["chunk_id"].gather(rows).drop_nulls().unique()

@@ -27,6 +27,8 @@ def render_created(console: Console, result: CreatedVersion) -> None:
     split = m["counts"]["by_split"]
     console.print(f"[green]Created version[/] [bold]{result.id}[/]  {result.pair_count:,} pairs "
                   f"(train {split.get('train', 0):,}, test {split.get('test', 0):,})")
+    console.print(f"  split    by {m['split'].get('group_by', 'pair')}; "
+                  + _leak_text(m["counts"].get("leaked_test_pairs", 0)))
     console.print(f"  folder   {escape(str(result.path))}")
     console.print(f"  parent   {m['parent'] or '-'}")
     console.print(f"  origins  {_counts(m['counts']['by_origin'])}")
@@ -34,6 +36,13 @@ def render_created(console: Console, result: CreatedVersion) -> None:
         console.print(f"  left out {_counts(m['filters']['excluded'])}")
     console.print(f"Next: [bold]curator export {result.id} --format openai[/] or "
                   f"[bold]curator version stats {result.id}[/].")
+
+
+def _leak_text(leaked: int) -> str:
+    if not leaked:
+        return "no test pair shares a source item with a train pair"
+    return (f"[yellow]{leaked:,} test pairs share a source item with a train pair[/] (their answer may be in a "
+            "training prompt; set \\[split].group_by = \"item\")")
 
 
 def render_list(console: Console, rows: list[dict[str, Any]]) -> None:
@@ -61,7 +70,8 @@ def render_show(console: Console, record: dict[str, Any]) -> None:
     c = m["counts"]
     table.add_row("pairs", f"{c['total']:,}")
     table.add_row("split", f"{_counts(c['by_split'])}  (seed {m['split']['seed']}, test_size "
-                           f"{m['split']['test_size']}, held-out pairs: {m['split'].get('held_out', 'test')})")
+                           f"{m['split']['test_size']}, by {m['split'].get('group_by', 'pair')}, held-out pairs: "
+                           f"{m['split'].get('held_out', 'test')}); {_leak_text(c.get('leaked_test_pairs', 0))}")
     table.add_row("origins", _counts(c["by_origin"]))
     table.add_row("languages", _counts(c.get("by_language", {})))
     sources = c["by_source"]
@@ -142,3 +152,8 @@ def render_stats(console: Console, report: dict[str, Any]) -> None:
     console.print(table)
     console.print(f"Suggested max_length: [bold]{report['suggested_max_length']}[/] "
                   f"({report['truncated_at_suggestion']:,} examples longer). Histogram: {escape(report['png'])}")
+    leaks = report.get("split", {}).get("leaked_test_pairs", {})
+    if leaks:
+        console.print(f"Split by {report['split']['group_by']}: test pairs sharing a group with a train pair: "
+                      + ", ".join(f"{n:,} by {level}" for level, n in leaks.items())
+                      + " (by item should be 0: no test answer in a training prompt)")

@@ -19,6 +19,7 @@ import polars as pl
 
 from curator.errors import CuratorError
 from curator.versions.export import parse_template, render_prompt
+from curator.versions.identity import leaked_test_pairs
 from curator.versions.verify import open_version
 from curator.workspace import Workspace
 
@@ -104,7 +105,10 @@ def version_stats(ws: Workspace, ref: str, *, tokenizer: Path | None = None, sam
     """Length statistics of a version (all rows, or an even random sample of `sample` rows)."""
     version = open_version(ws, ref)
     frame = version.read(["question", "answer", "evidence", "language", "origin", "source_uri", "document_uri",
-                          "chunk_id"])
+                          "chunk_id", "document_id", "source_id", "lineage_id", "split"])
+    # Over every row, before any sampling: a leak is a property of the whole split.
+    split = {"group_by": version.manifest["split"].get("group_by", "pair"),
+             "leaked_test_pairs": {level: leaked_test_pairs(frame, level) for level in ("item", "document", "source")}}
     if sample and frame.height > sample:
         frame = frame.sample(n=sample, seed=seed)
     parts = parse_template(template or "{question}")
@@ -131,4 +135,5 @@ def version_stats(ws: Workspace, ref: str, *, tokenizer: Path | None = None, sam
     return {"version": version.id, "method": method, "rows": frame.height,
             "sampled": bool(sample and version.manifest["counts"]["total"] > sample),
             "lengths": {name: _summary(counts) for name, counts in lengths.items()},
-            "suggested_max_length": max_length, "truncated_at_suggestion": truncated, "png": str(png)}
+            "suggested_max_length": max_length, "truncated_at_suggestion": truncated, "png": str(png),
+            "split": split}

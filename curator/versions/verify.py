@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curator.store.versions import get_version
-from curator.versions.identity import CONTENT_FIELDS, split_column, version_id
+from curator.versions.identity import CONTENT_FIELDS, split_column, split_groups, version_id
 from curator.versions.layout import (
     CONTEXTS_FILE,
     DATA_FILE,
@@ -95,12 +95,20 @@ def _content_problems(directory: Path, manifest: dict[str, Any], vid: str) -> tu
         table = pq.read_table(directory / DATA_FILE, columns=list(CONTENT_FIELDS))
     except (OSError, ValueError, pa.ArrowException) as exc:
         return [f"{DATA_FILE}: cannot be read ({type(exc).__name__}: {exc})"], 0
-    frame = pl.from_arrow(table.select(["lineage_id", "held_out", "split"]))
     problems = []
     settings = manifest["split"]
+    group_by = settings.get("group_by", "pair")
+    group_columns = [] if group_by == "pair" else ["chunk_id", "document_id", "source_id"]
+    frame = pl.from_arrow(table.select(["lineage_id", "held_out", "split"]))
+    if group_columns:  # the ids a pair's split group is made of
+        try:
+            frame = frame.hstack(pl.from_arrow(pq.read_table(directory / DATA_FILE, columns=group_columns)).get_columns())
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            return [f"{DATA_FILE}: cannot be read ({type(exc).__name__}: {exc})"], 0
     if frame.height != manifest["counts"]["total"]:
         problems.append(f"{DATA_FILE}: {frame.height:,} rows, the manifest says {manifest['counts']['total']:,}")
-    expected_split = split_column(frame["lineage_id"], frame["held_out"], settings["seed"], settings["test_size"])
+    expected_split = split_column(split_groups(frame, group_by), frame["held_out"], settings["seed"],
+                                  settings["test_size"])
     wrong_split = int((expected_split != frame["split"]).sum())
     if wrong_split:
         problems.append(f"{DATA_FILE}: {wrong_split:,} rows are in the wrong split for seed {settings['seed']}")

@@ -21,11 +21,11 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from curator.store.flags import FLAG_KIND_TABLE
+
 PAGE = 100
 CACHE_ROWS = 20_000
-_FLAG_SHORT = {"duplicate": "dup", "near_duplicate": "near", "semantic_duplicate": "sem", "conflict": "conflict",
-               "rule": "rule", "moderation": "mod", "judge": "judge", "contamination": "contam",
-               "eval_low": "eval-low"}
+_FLAG_SHORT = {k.kind: k.label for k in FLAG_KIND_TABLE}  # the one table of flag kinds (curator.store.flags)
 
 
 def format_time(seconds: float | None) -> str:
