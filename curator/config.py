@@ -10,6 +10,7 @@ from typing import Any
 
 from curator.errors import ConfigError
 from curator.schemas import validation_errors
+from curator.secrets import credentials_problem, env_name_problem, redact, watch_config
 
 CONFIG_NAME = "curator.toml"
 _SECRET_WORDS = ("api_key", "apikey", "secret", "password")
@@ -34,10 +35,13 @@ def load_config(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc})") from exc
     _refuse_secrets(path, user)
+    _refuse_misplaced_keys(path, user)
     problems = validation_errors("config", user)
-    if problems:
-        raise ConfigError(f"{path}: " + "; ".join(problems))
-    return merge(default_config(), user)
+    if problems:  # a message may quote a value: it goes through redact like everything printed
+        raise ConfigError(redact(f"{path}: " + "; ".join(problems)))
+    config = merge(default_config(), user)
+    watch_config(config)  # the variables named by *_env settings hold secrets: redact their values everywhere
+    return config
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -48,6 +52,26 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _refuse_misplaced_keys(path: Path, user: dict[str, Any]) -> None:
+    """A key typed where a variable's name goes, or inside the endpoint URL: refused before anything echoes it."""
+    sections = [(name, section) for name, section in user.items() if isinstance(section, dict)]
+    llm = user.get("llm") if isinstance(user.get("llm"), dict) else {}
+    for name, section in sections:
+        for key, value in section.items():
+            if key.endswith("_env"):
+                problem = env_name_problem(value, f"[{name}].{key}")
+                if problem:
+                    raise ConfigError(f"{path}: {problem}")
+    env_name = llm.get("api_key_env", "OPENAI_API_KEY")
+    for name, section in sections:
+        for key, value in section.items():
+            if key.endswith("url") and isinstance(value, str):
+                problem = credentials_problem(value, env_name if isinstance(env_name, str) else "OPENAI_API_KEY",
+                                              f"[{name}].{key}")
+                if problem:
+                    raise ConfigError(f"{path}: {problem}")
 
 
 def _refuse_secrets(path: Path, doc: dict[str, Any], prefix: str = "") -> None:

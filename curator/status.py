@@ -6,6 +6,7 @@ from typing import Any
 
 from curator import __version__
 from curator.extract.usage import usage_report
+from curator.secrets import redact_data
 from curator.store import current_version, integrity_problems, latest_version
 from curator.store.catalog import content_problems
 from curator.store.runs import mark_interrupted_runs
@@ -33,7 +34,8 @@ def workspace_status(ws: Workspace, *, check: bool = False) -> dict[str, Any]:
             if not problems:  # stored hashes are only worth comparing in a database SQLite can read
                 problems = content_problems(conn) + _version_problems(ws, conn)
             report["integrity"] = {"ok": not problems, "problems": problems}
-        return report
+        # rows written before redaction existed (or by another tool) are blanked out on the way to the screen
+        return redact_data(report)
     finally:
         conn.close()
 

@@ -19,7 +19,15 @@ Behaviours: valid, invalid_json, missing_fields, prose, fence, refusal, empty,
 length (cut off at max_tokens), too_many, ungrounded, not_question, echo,
 rate_limit (429 + Retry-After), server_error (500), bad_request (400),
 unauthorized (401 quoting the key it was sent, as some servers do), slow (answers
-after `slow_s`), drop (closes the connection without answering).
+after `slow_s`), drop (closes the connection without answering); and, to check that
+a key never leaks: leak (a valid answer quoting the key it was sent in a pair's
+answer), leak_invalid (an invalid answer quoting it), leak_error (a 500 whose body
+quotes it), huge (a valid answer padded past `huge_bytes`, for the response cap).
+
+`POST /v1/moderations` answers like OpenAI's moderation endpoint: one unflagged
+result per input, or, when an input carries a marker, ``unauthorized`` (401 quoting
+the key), ``leak`` (a result quoting the key in a category name and in the reply's
+id) or ``huge``.
 
 Run alone: ``python -m curator.bench.scripted_llm --latency 0.2 --capacity 64``
 prints its base URL on the first line and serves until stdin closes or it is killed.
@@ -41,15 +49,16 @@ __all__ = ["BEHAVIOURS", "ScriptedLLM", "instance", "main"]
 
 BEHAVIOURS = ("valid", "invalid_json", "missing_fields", "prose", "fence", "refusal", "empty", "length",
               "too_many", "ungrounded", "not_question", "echo", "rate_limit", "server_error", "bad_request",
-              "unauthorized", "slow", "drop")
+              "unauthorized", "slow", "drop", "leak", "leak_invalid", "leak_error", "huge")
 
 
 class ScriptedLLM:
     """The server, run on its own event loop in a background thread (`with ScriptedLLM() as srv:`)."""
 
     def __init__(self, *, latency: float = 0.0, capacity: int = 64, slow_s: float = 5.0,
-                 retry_after: float = 0.05, record: bool = True, port: int = 0) -> None:
+                 retry_after: float = 0.05, record: bool = True, port: int = 0, huge_bytes: int = 2_000_000) -> None:
         self.latency, self.capacity, self.slow_s, self.retry_after = latency, capacity, slow_s, retry_after
+        self.huge_bytes = huge_bytes
         self.record = record
         self.port = port
         self.requests: list[dict[str, Any]] = []   # what arrived: headers and body, when `record`
@@ -153,6 +162,8 @@ class ScriptedLLM:
             return _reply(writer, 200, {"queued": len(self._queue)})
         if method == "POST" and path in ("/v1/chat/completions", "/chat/completions"):
             return await self._chat(headers, body, writer)
+        if method == "POST" and path in ("/v1/moderations", "/moderations"):
+            return self._moderation(headers, body, writer)
         return _reply(writer, 404, {"error": {"message": f"no route {method} {path}", "type": "not_found"}})
 
     async def _chat(self, headers: dict[str, str], body: bytes, writer: asyncio.StreamWriter) -> bool:
@@ -177,12 +188,16 @@ class ScriptedLLM:
                           {"Retry-After": f"{self.retry_after:g}"})
         if behaviour == "server_error":
             return _reply(writer, 500, _error("the scripted server failed", "server_error"))
+        key = headers.get("authorization", "").removeprefix("Bearer ")
         if behaviour == "unauthorized":
-            key = headers.get("authorization", "").removeprefix("Bearer ")
             return _reply(writer, 401, _error(f"Incorrect API key provided: {key}", "invalid_api_key"))
+        if behaviour == "leak_error":
+            return _reply(writer, 500, _error(f"upstream failed for Authorization: Bearer {key}", "server_error"))
         if behaviour == "bad_request":
             return _reply(writer, 400, _error("response_format is not supported here", "invalid_request_error"))
         content, refusal, finish = content_for(behaviour, request)
+        if behaviour in ("leak", "leak_invalid", "huge"):
+            content = _leaky(behaviour, content, key, self.huge_bytes)
         prompt_chars = sum(len(m.get("content") or "") for m in request.get("messages", []))
         completion_tokens = len(content or refusal or "") // 4
         return _reply(writer, 200, {
@@ -194,6 +209,32 @@ class ScriptedLLM:
                       "total_tokens": prompt_chars // 4 + completion_tokens,
                       "prompt_tokens_details": {"cached_tokens": 0}},
         }, {"x-request-id": f"req-scripted-{number}"})
+
+    def _moderation(self, headers: dict[str, str], body: bytes, writer: asyncio.StreamWriter) -> bool:
+        request = json.loads(body)
+        inputs = request.get("input")
+        inputs = [inputs] if isinstance(inputs, str) else list(inputs or [])
+        found = next((m for m in (MARKER.search(str(t)) for t in inputs) if m), None)
+        behaviour = found.group(1).split(",")[0].strip() if found else "valid"
+        with self._lock:
+            self._counter += 1
+            self.served[f"moderation:{behaviour}"] += 1
+            if self.record:
+                self.requests.append({"headers": headers, "body": request, "behaviour": f"moderation:{behaviour}"})
+        key = headers.get("authorization", "").removeprefix("Bearer ")
+        if behaviour == "unauthorized":
+            return _reply(writer, 401, _error(f"Incorrect API key provided: {key}", "invalid_api_key"))
+        categories = {name: False for name in _MODERATION_CATEGORIES}
+        scores = {name: 0.01 for name in _MODERATION_CATEGORIES}
+        if behaviour == "leak":
+            categories[f"echo {key}"], scores[f"echo {key}"] = True, 0.9
+        result = {"flagged": behaviour == "leak", "categories": categories, "category_scores": scores,
+                  "category_applied_input_types": {name: ["text"] for name in _MODERATION_CATEGORIES}}
+        if behaviour == "huge":
+            result["padding"] = "x" * self.huge_bytes
+        return _reply(writer, 200, {"id": f"modr-{key if behaviour == 'leak' else self._counter}",
+                                    "model": request.get("model", "omni-moderation-latest"),
+                                    "results": [result for _ in inputs]})
 
     def _choose(self, request: dict[str, Any]) -> str:
         with self._lock:
@@ -239,6 +280,29 @@ def _reply(writer: asyncio.StreamWriter, status: int, doc: dict[str, Any],
             "Connection: keep-alive", *(f"{k}: {v}" for k, v in (extra or {}).items())]
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
     return True
+
+
+_MODERATION_CATEGORIES = ("harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
+                          "illicit/violent", "self-harm", "self-harm/instructions", "self-harm/intent", "sexual",
+                          "sexual/minors", "violence", "violence/graphic")
+
+
+def _leaky(behaviour: str, content: str, key: str, huge_bytes: int) -> str:
+    """A valid answer quoting the key (leak), an invalid one quoting it, or one padded past `huge_bytes`."""
+    doc = json.loads(content)
+    pairs = doc.get("qa_pairs") if isinstance(doc, dict) else None
+    if behaviour == "huge":
+        return json.dumps(doc) + " " * huge_bytes
+    if behaviour == "leak_invalid":
+        return f"I cannot answer that, my key is {key} {{"
+    if pairs:
+        pairs[0]["answer"] = f"{pairs[0]['answer']} (served with key {key})"
+    elif isinstance(doc, dict):  # another schema (a judge's verdict): quote it in the first string
+        for name, value in doc.items():
+            if isinstance(value, str):
+                doc[name] = f"{value} (served with key {key})"
+                break
+    return json.dumps(doc, ensure_ascii=False)
 
 
 def _error(message: str, code: str) -> dict[str, Any]:

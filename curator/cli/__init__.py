@@ -14,18 +14,25 @@ import sys
 from rich.markup import escape
 
 from curator.cli import (  # noqa: F401  (importing a module registers its commands)
-    crawl, extract, filters, ingest, review, training, versions, workspace_cmds,
+    crawl, extract, filters, ingest, pair, review, training, versions, workspace_cmds,
 )
 from curator.cli.app import app, err
 from curator.errors import CuratorError
+from curator.secrets import RedactingStream
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: click handles usage errors and --help itself; curator's own errors print one line."""
+    """Entry point: click handles usage errors and --help itself; curator's own errors print one line.
+
+    Everything the command prints (rich tables, JSON, errors, even a bug's traceback) passes through
+    curator.secrets.redact on its way out, whatever the library code forgot.
+    """
+    if not isinstance(sys.stdout, RedactingStream):
+        sys.stdout, sys.stderr = RedactingStream(sys.stdout), RedactingStream(sys.stderr)
     try:
         app(args=argv, prog_name="curator")
     except CuratorError as exc:
-        err.print("[bold red]error:[/] " + escape(str(exc)), highlight=False)
+        err.print("[bold red]error:[/] " + escape(str(exc)), highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except sqlite3.DatabaseError as exc:
         err.print("[bold red]error:[/] " + escape(f"the workspace database could not be read ({exc}). "

@@ -106,16 +106,42 @@ def train(
     log = err.print if json_out else out.print
     with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus}) as counts:
         counts["run"] = run_dir.name
-        if gpus > 1:
-            manifest = _launch(run_dir, gpus, merge, report_to, log, json_out)
-        else:
-            manifest = _train_here(run_dir, merge, report_to, log, execute)
+        try:
+            if gpus > 1:
+                manifest = _launch(run_dir, gpus, merge, report_to, log, json_out)
+            else:
+                manifest = _train_here(run_dir, merge, report_to, log, execute)
+        except KeyboardInterrupt:
+            _mark_run(run_dir, "cancelled", "cancelled by the user (Ctrl-C or the app's cancel)")
+            raise
+        except BaseException as exc:
+            _mark_run(run_dir, "failed", f"{type(exc).__name__}: {exc}")
+            raise
         counts.update({k: manifest.get("results", {}).get(k) for k in ("steps", "tokens_per_s", "final_loss")})
     conn.close()
     if json_out:
         emit_json(manifest)
         return
     _print_train(manifest, run_dir)
+
+
+def _mark_run(run_dir: Path, status: str, error: str) -> None:
+    """A run that stopped says so in its run.json (else it would stay "running" for ever); written whole, via
+    a temporary file, so a second interrupt cannot leave it half-written. `--resume` still continues it."""
+    import json
+    import os
+
+    path = run_dir / "run.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return
+    if manifest.get("status") == "done":
+        return
+    manifest.update({"status": status, "error": error})
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _train_here(run_dir: Path, merge: bool, report_to: str, log: Any, execute: Any) -> dict[str, Any]:

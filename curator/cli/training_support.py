@@ -91,5 +91,8 @@ def judge_for(ws: Workspace, conn: sqlite3.Connection, enabled: bool, run_id: in
     if not llm.get("base_url"):
         return None, "no LLM endpoint is configured ([llm].base_url is empty), so the judge is off"
     from curator.extract.engine import Endpoint
+    from curator.llm.endpoint import warn_if_keyless
 
-    return EngineJudge(Endpoint.from_config(llm), conn, run_id), ""
+    endpoint = Endpoint.from_config(llm)
+    warn_if_keyless(endpoint.base_url, endpoint.api_key_env)
+    return EngineJudge(endpoint, conn, run_id), ""

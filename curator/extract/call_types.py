@@ -12,7 +12,10 @@ from typing import Any
 
 import openai
 
+from curator.errors import ConfigError
 from curator.extract.wire import BACKENDS
+from curator.llm.http_guard import too_large_cause
+from curator.secrets import credentials_problem, env_name_problem
 
 FATAL_KINDS = frozenset({"auth", "bad_request", "not_found"})
 DEFAULT_REPAIR = ("Your previous answer could not be used:\n{{errors}}\n"
@@ -40,11 +43,19 @@ class Endpoint:
     tokens_per_minute: int = 0
     timeout_s: float = 120.0
     max_retries: int = 3
+    max_response_bytes: int = 1_000_000
+
+    def __post_init__(self) -> None:
+        # Every way of making an endpoint (curator.toml, --base-url, the judge, bench llm) passes here.
+        problem = env_name_problem(self.api_key_env) or (
+            credentials_problem(self.base_url, self.api_key_env, "the endpoint URL") if self.base_url else None)
+        if problem:
+            raise ConfigError(problem)
 
     @classmethod
     def from_config(cls, llm: dict[str, Any], *, base_url: str | None = None, **overrides: Any) -> Endpoint:
         keys = ("model", "backend", "api_key_env", "temperature", "max_tokens", "concurrency",
-                "requests_per_minute", "tokens_per_minute", "timeout_s", "max_retries")
+                "requests_per_minute", "tokens_per_minute", "timeout_s", "max_retries", "max_response_bytes")
         values = {k: llm[k] for k in keys if k in llm}
         values.update(overrides)
         if values.get("backend", "openai") not in BACKENDS:
@@ -102,6 +113,8 @@ def error_kind(exc: BaseException) -> str:
     """A short name for what went wrong talking to the endpoint (the SDK already retried what it could)."""
     if isinstance(exc, BadResponse):
         return "bad_response"
+    if too_large_cause(exc) is not None:
+        return "too_large"
     if isinstance(exc, openai.APITimeoutError):
         return "timeout"
     if isinstance(exc, openai.APIConnectionError):
@@ -124,6 +137,9 @@ def error_kind(exc: BaseException) -> str:
 def describe_error(exc: Exception) -> str:
     if isinstance(exc, BadResponse):
         return str(exc)
+    too_large = too_large_cause(exc)
+    if too_large is not None:
+        return str(too_large)
     if isinstance(exc, openai.APIStatusError):
         return f"HTTP {exc.status_code} from {exc.request.url}: {exc.message}"
     request = getattr(exc, "request", None)

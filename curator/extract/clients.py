@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import openai
 
 from curator.extract.call_types import Endpoint
 from curator.extract.transport import LeanTransport, lean_transport_fits
+from curator.llm.http_guard import async_hooks
 
 
-def make_clients(endpoint: Endpoint, key: str | None) -> list[openai.AsyncOpenAI]:
-    """The SDK clients requests are spread over.
+def make_clients(endpoint: Endpoint, key: str | None,
+                 on_request: Callable[[], None] | None = None) -> list[openai.AsyncOpenAI]:
+    """The SDK clients requests are spread over; `on_request` is called for every HTTP request sent (retries too).
 
     Plain-http endpoints get the lean transport (one client). Otherwise several clients each
     with a small connection pool: the default pool's bookkeeping grows with its size on every
-    request, so 4 pools of 16 cost far less CPU than one pool of 64.
+    request, so 4 pools of 16 cost far less CPU than one pool of 64. Every client caps answers
+    at [llm].max_response_bytes (see curator.llm.http_guard).
     """
+    hooks = async_hooks(endpoint.max_response_bytes, on_request)
+
     def make(http_client: Any) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(base_url=endpoint.base_url, api_key=key or "no-key", timeout=endpoint.timeout_s,
                                   max_retries=endpoint.max_retries, http_client=http_client)
     if lean_transport_fits(endpoint.base_url):
-        return [make(openai.DefaultAsyncHttpxClient(transport=LeanTransport(max_idle=endpoint.concurrency + 8),
-                                                    verify=False))]
-    return [make(openai.DefaultAsyncHttpxClient(limits=_limits(n))) for n in _pools(endpoint.concurrency)]
+        transport = LeanTransport(max_idle=endpoint.concurrency + 8, max_body=endpoint.max_response_bytes)
+        return [make(openai.DefaultAsyncHttpxClient(transport=transport, verify=False, event_hooks=hooks))]
+    return [make(openai.DefaultAsyncHttpxClient(limits=_limits(n), event_hooks=hooks))
+            for n in _pools(endpoint.concurrency)]
 
 
 def _pools(concurrency: int, per_pool: int = 16) -> list[int]:

@@ -90,6 +90,8 @@ from curator.extract.clients import make_clients
 from curator.extract.parsing import parse_answer, validator_for
 from curator.extract.ratelimit import RateBudget
 from curator.extract.wire import structured_kwargs, with_schema_in_prompt
+from curator.llm.http_guard import ResponseTooLarge, too_large_cause
+from curator.secrets import redact, watch_env
 from curator.store.connection import transaction
 from curator.store.llm_calls import log_call
 
@@ -129,8 +131,13 @@ class StructuredEngine:
         if not endpoint.base_url:
             raise ValueError("the endpoint has no base URL; start the local model or set [llm].base_url")
         self.endpoint, self.conn, self.run_id, self._unit = endpoint, conn, run_id, unit
+        watch_env(endpoint.api_key_env)  # its value is blanked out of everything stored, logged or raised
         self._key = os.environ.get(endpoint.api_key_env) or None
-        self._clients = [client] if client is not None else make_clients(endpoint, self._key)
+        # requests_sent counts what reached the wire, SDK retries included: our clients count in an httpx hook
+        # (curator.llm.http_guard); a client handed in by a caller is counted once per call instead.
+        self._count_per_call = client is not None
+        self._clients = [client] if client is not None else make_clients(endpoint, self._key, self._sent_one)
+        self._turn = 0
         self._gate = asyncio.Semaphore(endpoint.concurrency)
         self._budget = RateBudget(endpoint.requests_per_minute, endpoint.tokens_per_minute)
         self.stats = EngineStats()
@@ -150,8 +157,12 @@ class StructuredEngine:
         for client in self._clients:
             await client.close()
 
+    def _sent_one(self) -> None:
+        self.stats.requests_sent += 1
+
     def redact(self, text: str) -> str:
-        """`text` with the API key blanked out, for anything stored, logged or raised."""
+        """`text` with the API key (and any other secret, see curator.secrets) blanked out."""
+        text = redact(text) or text
         return text.replace(self._key, "[redacted]") if self._key and len(self._key) >= 4 else text
 
     async def call(self, req: StructuredRequest) -> CallOutcome:
@@ -175,9 +186,12 @@ class StructuredEngine:
                 outcome.sent += 1
                 try:
                     answer = await self._send(messages, messages_json, req, info)
-                except (openai.APIError, BadResponse) as exc:
+                except (openai.APIError, BadResponse, ResponseTooLarge) as exc:
                     return self._failed(outcome, exc, canonical, key, purpose, req)
                 outcome.cached = False
+                # an answer quoting the key is redacted before it is parsed: the pairs, the call log, the
+                # repair re-ask and the screen all get the same blanked text
+                answer.raw, answer.refusal = self._redact_answer(answer.raw), self._redact_answer(answer.refusal)
                 raw, refusal, finish, request_id = answer.raw, answer.refusal, answer.finish, answer.request_id
             data, errors = self._judge(raw, refusal, finish, req, info)
             if stored is None:
@@ -254,18 +268,22 @@ class StructuredEngine:
             if self._stopped:
                 raise EngineStopped()
             reserved = await self._budget.acquire(estimate)
-            self.stats.requests_sent += 1
-            client = self._clients[self.stats.requests_sent % len(self._clients)]
+            if self._count_per_call:
+                self.stats.requests_sent += 1
+            self._turn += 1
+            client = self._clients[self._turn % len(self._clients)]
             start = time.perf_counter()
             content = await client.post("/chat/completions", cast_to=bytes, content=payload)
             latency = (time.perf_counter() - start) * 1000
+        if len(content) > ep.max_response_bytes:  # a client handed in without the cap, or a compressed answer
+            raise ResponseTooLarge(ep.max_response_bytes, len(content))
         try:
             completion = json.loads(content)
             choice = (completion.get("choices") or [{}])[0]
             message = choice.get("message") or {}
         except (ValueError, AttributeError, TypeError) as exc:
             raise BadResponse(f"the endpoint answered 200 with a body that is not a chat completion: "
-                              f"{content[:200]!r}") from exc
+                              f"{self.redact(repr(content[:200]))}") from exc
         usage = completion.get("usage") or {}
         tokens_in, tokens_out = usage.get("prompt_tokens"), usage.get("completion_tokens")
         cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
@@ -277,6 +295,9 @@ class StructuredEngine:
         return _Answer(raw=message.get("content"), refusal=message.get("refusal"),
                        finish=choice.get("finish_reason"), request_id=completion.get("id"),
                        tokens_in=tokens_in, tokens_out=tokens_out, cached_tokens=cached, latency_ms=latency)
+
+    def _redact_answer(self, text: str | None) -> str | None:
+        return self.redact(text) if text else text
 
     def _judge(self, raw: str | None, refusal: str | None, finish: str | None,
                req: StructuredRequest, info: _SchemaInfo) -> tuple[Any, list[str]]:

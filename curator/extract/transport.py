@@ -17,6 +17,8 @@ import os
 from collections import deque
 from typing import Any
 
+from curator.llm.http_guard import ResponseTooLarge
+
 try:  # the SDK's HTTP library: httpx2 in recent releases, httpx before
     import httpx2 as http
 except ImportError:
@@ -37,9 +39,10 @@ class _Conn:
 
 
 class LeanTransport(http.AsyncBaseTransport):
-    def __init__(self, max_idle: int = 64) -> None:
+    def __init__(self, max_idle: int = 64, max_body: int | None = None) -> None:
         self._idle: dict[tuple[str, int], deque[_Conn]] = {}
         self._max_idle = max_idle
+        self._max_body = max_body  # [llm].max_response_bytes: the body is read here, so the cap is checked here
 
     async def handle_async_request(self, request: Any) -> Any:
         timeout = request.extensions.get("timeout", {})
@@ -57,7 +60,7 @@ class LeanTransport(http.AsyncBaseTransport):
             try:
                 conn.writer.write(head + body)
                 status, headers, content, keep = await asyncio.wait_for(
-                    self._read_response(conn.reader), timeout.get("read"))
+                    self._read_response(conn.reader, self._max_body), timeout.get("read"))
             except (ConnectionError, asyncio.IncompleteReadError) as exc:
                 conn.writer.transport.abort()
                 if reused:
@@ -96,7 +99,8 @@ class LeanTransport(http.AsyncBaseTransport):
         return _Conn(reader, writer)
 
     @staticmethod
-    async def _read_response(reader: asyncio.StreamReader) -> tuple[int, list[tuple[bytes, bytes]], bytes, bool]:
+    async def _read_response(reader: asyncio.StreamReader, max_body: int | None = None
+                             ) -> tuple[int, list[tuple[bytes, bytes]], bytes, bool]:
         raw = await reader.readuntil(b"\r\n\r\n")
         lines = raw[:-4].split(b"\r\n")
         parts = lines[0].split(b" ", 2)
@@ -114,12 +118,14 @@ class LeanTransport(http.AsyncBaseTransport):
             elif lower == b"connection":
                 keep = value.lower() != b"close" if keep else value.lower() == b"keep-alive"
             headers.append((name, value))
+        if max_body is not None and length is not None and length > max_body:
+            raise ResponseTooLarge(max_body, length)  # the caller drops the connection: the body is never read
         if chunked:
-            content = await _read_chunked(reader)
+            content = await _read_chunked(reader, max_body)
         elif length is not None:
             content = await reader.readexactly(length)
         else:
-            content, keep = await reader.read(), False
+            content, keep = await _read_to_end(reader, max_body), False
         return status, headers, content, keep
 
     def _take(self, host: str, port: int) -> _Conn | None:
@@ -143,10 +149,25 @@ class LeanTransport(http.AsyncBaseTransport):
                 pool.pop().writer.close()
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+async def _read_to_end(reader: asyncio.StreamReader, max_body: int | None) -> bytes:
+    if max_body is None:
+        return await reader.read()
+    parts, total = [], 0
+    while part := await reader.read(65536):
+        total += len(part)
+        if total > max_body:
+            raise ResponseTooLarge(max_body)
+        parts.append(part)
+    return b"".join(parts)
+
+
+async def _read_chunked(reader: asyncio.StreamReader, max_body: int | None = None) -> bytes:
+    parts, total = [], 0
     while True:
         size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0].strip(), 16)
+        total += size
+        if max_body is not None and total > max_body:
+            raise ResponseTooLarge(max_body)
         if size == 0:
             while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
                 pass

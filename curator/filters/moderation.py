@@ -26,6 +26,9 @@ from curator.filters.normalize import text_hash
 from curator.filters.pool import PairPool
 from curator.filters.records import FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
+from curator.llm.endpoint import warn_if_keyless
+from curator.llm.http_guard import sync_hooks, too_large_cause
+from curator.secrets import redact, redact_data, watch_env
 from curator.store.connection import transaction
 from curator.store.llm_calls import cached_call, log_call, request_hash
 from curator.store.runs import record_error
@@ -36,15 +39,19 @@ OPENAI_URL = "https://api.openai.com/v1"
 
 
 def moderation_client(llm: dict[str, Any]) -> openai.OpenAI:
+    watch_env(llm["api_key_env"])
     key = os.environ.get(llm["api_key_env"])
     base_url = llm.get("base_url") or OPENAI_URL
     if not key:
         if "api.openai.com" in base_url:
             raise CuratorError(f"moderation needs an API key: set the environment variable {llm['api_key_env']} "
                                "(never in curator.toml).")
+        warn_if_keyless(base_url, llm["api_key_env"])
         key = "not-needed"  # a local OpenAI-compatible endpoint without authentication
+    limit = int(llm.get("max_response_bytes", 1_000_000))
     return openai.OpenAI(base_url=base_url, api_key=key, timeout=float(llm.get("timeout_s", 120)),
-                         max_retries=int(llm.get("max_retries", 3)))
+                         max_retries=int(llm.get("max_retries", 3)),
+                         http_client=openai.DefaultHttpxClient(event_hooks=sync_hooks(limit)))
 
 
 def _previous(conn: sqlite3.Connection) -> dict[int, tuple[float | None, str, dict[str, Any]]]:
@@ -120,13 +127,17 @@ def _moderate(conn: sqlite3.Connection, api: openai.OpenAI, model: str, texts: l
     try:
         response = api.moderations.create(model=model, input=texts)
     except openai.OpenAIError as exc:
-        message = f"moderation request of {len(texts)} texts failed: {type(exc).__name__}: {exc}"
+        # the same redaction as every other LLM call: a 401 body may quote the key, a URL may carry one
+        why = too_large_cause(exc)
+        message = redact(f"moderation request of {len(texts)} texts failed: "
+                         + (f"too_large: {why}" if why else f"{type(exc).__name__}: {exc}"))
         record_error(conn, "filter", "moderation", message, run_id)
         with transaction(conn):
             log_call(conn, request_hash=key, purpose="moderation", model=model, request=json.dumps(request),
                      status="error", error=message, run_id=run_id)
         return None
     results, problem = _results_of(response, len(texts))
+    results = redact_data(results)
     if problem:
         message = f"moderation reply for {len(texts)} texts was not usable ({problem}); the pairs keep their scores"
         record_error(conn, "filter", "moderation", message, run_id)

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from curator.store.rows import as_dict, insert
+from curator.store.rows import as_dict, insert, redact_text
 
 
 def text_hash(text: str) -> str:
@@ -77,7 +77,7 @@ def get_chunk(conn: sqlite3.Connection, chunk_id: int) -> dict[str, Any] | None:
 
 
 def set_chunk_status(conn: sqlite3.Connection, chunk_id: int, status: str, error: str | None = None) -> None:
-    conn.execute("UPDATE chunks SET extract_status = ?, extract_error = ? WHERE id = ?", (status, error, chunk_id))
+    conn.execute("UPDATE chunks SET extract_status = ?, extract_error = ? WHERE id = ?", (status, redact_text(error), chunk_id))
 
 
 def content_problems(conn: sqlite3.Connection, limit: int = 50) -> list[str]:

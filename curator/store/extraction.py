@@ -18,7 +18,7 @@ from typing import Any
 
 from curator.store.connection import transaction
 from curator.store.pairs import add_pair, set_status
-from curator.store.rows import insert, to_json
+from curator.store.rows import insert, redact_data, redact_text, to_json
 
 ACTOR = "machine:extract"
 # `transaction`, or GroupCommit.unit when a run groups its writes
@@ -141,7 +141,7 @@ def store_failure(conn: sqlite3.Connection, chunk: dict[str, Any], message: str,
         if _status(conn, chunk["id"]) != expect_status:
             return False
         conn.execute("UPDATE chunks SET extract_status = ?, extract_error = ? WHERE id = ?",
-                     (new_status, message, chunk["id"]))
+                     (new_status, redact_text(message), chunk["id"]))
         _release(conn, chunk["id"], run_id)
         insert(conn, "errors", {"run_id": run_id, "stage": "extract", "location": chunk_location(chunk),
                                 "message": message})
@@ -179,7 +179,7 @@ def failed_chunks(conn: sqlite3.Connection, limit: int | None = None) -> list[di
     )
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [dict(r) for r in conn.execute(sql)]
+    return [redact_data(dict(r)) for r in conn.execute(sql)]  # shown on screen: rows older than redaction too
 
 
 def pairs_of_chunk(conn: sqlite3.Connection, chunk_id: int) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ which scans question and answer with LIKE (case-insensitive for Latin letters).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -18,7 +19,7 @@ from curator.store.flags import active_flags
 from curator.store.pairs import history, revision_chain
 from curator.store.rows import as_dict
 
-STATUS_CHOICES = ("pending", "accepted", "rejected", "all")
+STATUS_CHOICES = ("pending", "accepted", "rejected", "superseded", "all")
 EVAL_CHOICES = ("low", "not_low")
 ROW_QUESTION_CHARS = 240
 
@@ -27,7 +28,8 @@ ROW_QUESTION_CHARS = 240
 class ReviewFilter:
     """Which pairs the review list shows; None (or "") means no condition on that field.
 
-    `status` "all" means every current pair (superseded revisions are never listed).
+    `status` "all" means every current pair; "superseded" lists the pairs an edit, a
+    regeneration or an undo replaced (each row says what replaced it), to restore them.
     `flag` is a flag kind, "any" (at least one active flag) or "none" (no active flag).
     `judge_min`/`judge_max` bound the active judge flag's score; `eval` "low" keeps pairs
     the last evaluation flagged (eval_low), "not_low" the others.
@@ -128,11 +130,30 @@ def row_summaries(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict[st
         " AS question, c.time_start, c.time_end FROM qa_pairs p LEFT JOIN chunks c ON c.id = p.chunk_id"
         f" WHERE p.id IN ({marks})", ids).fetchall()
     out = {r["id"]: {**dict(r), "flags": []} for r in rows}
+    gone = [i for i, r in out.items() if r["status"] == "superseded"]
+    if gone:
+        for pair_id, later in _replacements(conn, gone).items():
+            out[pair_id]["replaced_by"] = later
     for pair_id, kind, score in conn.execute(
             f"SELECT pair_id, kind, score FROM flags WHERE active = 1 AND pair_id IN ({marks}) ORDER BY id", ids):
         if pair_id in out:
             out[pair_id]["flags"].append((kind, score))
     return out
+
+
+def _replacements(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[int]]:
+    """What replaced each of these superseded pairs: its next revision, or the pairs a regeneration kept."""
+    marks = ",".join("?" * len(ids))
+    found: dict[int, list[int]] = {i: [] for i in ids}
+    for parent, child in conn.execute(f"SELECT parent_id, id FROM qa_pairs WHERE parent_id IN ({marks})"
+                                      " ORDER BY id", ids):
+        found[parent].append(child)
+    for pair_id, later in conn.execute(f"SELECT id, json_extract(meta, '$.superseded_by') FROM qa_pairs"
+                                       f" WHERE id IN ({marks})", ids):
+        for i in json.loads(later) if later else []:
+            if int(i) not in found[pair_id]:
+                found[pair_id].append(int(i))
+    return found
 
 
 def status_counts(conn: sqlite3.Connection) -> dict[str, int]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from curator.processes import process_alive
 from curator.store.connection import transaction
-from curator.store.rows import as_dict, insert, now, to_json
+from curator.store.rows import as_dict, insert, now, redact_data, redact_text, to_json
 
 RUN_STATES = ("running", "done", "failed", "cancelled", "skipped")
 
@@ -28,13 +28,13 @@ def finish_run(conn: sqlite3.Connection, run_id: int, status: str, *, counts: di
     with transaction(conn):
         conn.execute(
             "UPDATE runs SET status = ?, counts = COALESCE(?, counts), error = ?, finished_at = ? WHERE id = ?",
-            (status, to_json(counts) if counts is not None else None, error, now(), run_id),
+            (status, to_json(redact_data(counts)) if counts is not None else None, redact_text(error), now(), run_id),
         )
 
 
 def append_log(conn: sqlite3.Connection, run_id: int, line: str) -> None:
     with transaction(conn):
-        conn.execute("UPDATE runs SET log = log || ? WHERE id = ?", (line.rstrip("\n") + "\n", run_id))
+        conn.execute("UPDATE runs SET log = log || ? WHERE id = ?", (redact_text(line.rstrip("\n")) + "\n", run_id))
 
 
 def record_error(conn: sqlite3.Connection, stage: str, location: str, message: str,
@@ -49,7 +49,7 @@ def last_errors(conn: sqlite3.Connection, limit: int = 10) -> list[dict[str, Any
     rows = conn.execute(
         "SELECT id, run_id, stage, location, message, created_at FROM errors ORDER BY id DESC LIMIT ?", (limit,)
     ).fetchall()
-    return [dict(r) for r in rows]
+    return [redact_data(dict(r)) for r in rows]
 
 
 def get_run(conn: sqlite3.Connection, run_id: int) -> dict[str, Any] | None:

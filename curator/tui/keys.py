@@ -50,6 +50,9 @@ REVIEW_KEYS = (
     Key("status_accepted", "2", "status_filter('accepted')", "Show accepted", show=False),
     Key("status_rejected", "3", "status_filter('rejected')", "Show rejected", show=False),
     Key("status_all", "4", "status_filter('all')", "Show all", show=False),
+    Key("status_superseded", "5", "status_filter('superseded')", "Show superseded", show=False),
+    Key("restore", "o", "restore", "Restore", show=False),
+    Key("regenerate_chunk", "ctrl+g", "regenerate_chunk", "Regenerate chunk", show=False),
     Key("clear_filter", "c", "clear_filter", "Clear filter", show=False),
     Key("cluster", "d", "cluster", "Duplicates"),
     Key("explain", "w", "explain", "Why flagged"),
@@ -94,7 +97,8 @@ TRAIN_KEYS = (
 # Keys of the dialogs (confirm, reason picker, edit, filter, export, ...), remappable like the others.
 DIALOG_KEYS = (
     Key("help_close", "escape,q,question_mark", "dismiss", "Close"),
-    Key("regen_close", "escape,enter,q", "dismiss", "Close"),
+    Key("regen_keep", "ctrl+s", "keep", "Keep the new pairs"),
+    Key("regen_discard", "escape", "discard", "Discard"),
     Key("cluster_filter", "f", "show_in_list", "Show in list"),
     Key("cluster_close", "escape,q", "dismiss", "Close"),
     Key("export_submit", "ctrl+s", "submit", "Export"),
@@ -139,4 +143,26 @@ def keymap_from_config(config: dict) -> dict[str, str]:
     if unknown:
         raise ConfigError(f"curator.toml [review.keys]: unknown binding id {', '.join(unknown)}; "
                           f"the ids are: {', '.join(ids)}")
+    _refuse_clashes(wanted)
     return wanted
+
+
+def _refuse_clashes(wanted: dict[str, str]) -> None:
+    """A remapped key that another binding of the same screen (or the app) also answers is refused: one of the
+    two would silently win over the other (`accept = "j"` would steal the next-pair key)."""
+    def keys_of(key: Key) -> set[str]:
+        return {k.strip() for k in wanted.get(key.id, key.key).split(",") if k.strip()}
+
+    for screen, group in ALL_KEYS.items():
+        if screen in ("app", "dialogs"):
+            continue
+        scope = list(group) + list(APP_KEYS)
+        for key in scope:
+            if key.id not in wanted:
+                continue
+            for other in scope:
+                if other.id != key.id and keys_of(key) & keys_of(other):
+                    shared = ", ".join(sorted(keys_of(key) & keys_of(other)))
+                    raise ConfigError(f'curator.toml [review.keys]: {key.id} = "{wanted[key.id]}" clashes with '
+                                      f"{other.id} ({shared}) on the {screen} screen; choose another key, or "
+                                      f"remap {other.id} too")

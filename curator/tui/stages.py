@@ -103,8 +103,29 @@ def stage_table(conn: sqlite3.Connection, specs: list[StageSpec], jobs: Any) -> 
             row["state"] = "done" if decided and not waiting else "running" if decided else "pending"
         else:
             row["state"] = last["status"] if last else "pending"
+        runs_root = jobs.ctx.ws.path("runs") if jobs is not None and getattr(jobs, "ctx", None) is not None else None
+        row["progress"] = _progress(spec.name, summary, runs_root) if row["state"] == "running" else None
         table.append(row)
     return table
+
+
+def _progress(stage: str, s: dict[str, Any], runs_root: Any = None) -> tuple[int, int, str] | None:
+    """(done, total, words) of a running stage: `n / N chunks` for extraction, `step x / y, ETA` for training."""
+    if stage == "extract":
+        ch = s["chunks"]
+        done = ch.get("done", 0) + ch.get("failed", 0)
+        total = done + ch.get("pending", 0)
+        return (done, total, f"{done} / {total} chunks") if total else None
+    if stage == "train" and runs_root is not None:
+        from curator.tui.train_runs import last_metrics, latest_run, progress_text
+
+        run_dir = latest_run(runs_root)
+        if run_dir is None:
+            return None
+        last = last_metrics(run_dir)
+        if isinstance(last.get("step"), int) and isinstance(last.get("total_steps"), int):
+            return last["step"], last["total_steps"], progress_text(run_dir)
+    return None
 
 
 def _counts(stage: str, s: dict[str, Any]) -> str:

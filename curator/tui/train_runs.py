@@ -36,6 +36,68 @@ def latest_run(runs_root: Path) -> Path | None:
     return max(runs, key=lambda p: (p / RUN_FILE).stat().st_mtime, default=None)
 
 
+def list_runs(runs_root: Path, limit: int = 50) -> list[dict[str, Any]]:
+    """The runs, newest first: id, folder, status from run.json (done, running, cancelled, failed, planned),
+    and the last logged step of total steps."""
+    try:
+        found = [p.parent for p in runs_root.glob(f"*/{RUN_FILE}")]
+    except OSError:
+        return []
+    found.sort(key=lambda p: (p / RUN_FILE).stat().st_mtime, reverse=True)
+    runs = []
+    for run_dir in found[:limit]:
+        try:
+            manifest = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            manifest = {}
+        last = last_metrics(run_dir)
+        runs.append({"id": run_dir.name, "dir": run_dir, "status": manifest.get("status", "unknown"),
+                     "error": manifest.get("error"), "step": last.get("step"), "total_steps": last.get("total_steps"),
+                     "evaluated": (run_dir / EVAL_DIR / "report.json").is_file()})
+    return runs
+
+
+def last_metrics(run_dir: Path) -> dict[str, Any]:
+    """The last complete line of metrics.jsonl (reads only the file's end)."""
+    try:
+        with open(run_dir / METRICS, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - 8192))
+            tail = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return {}
+    for line in reversed(tail.splitlines(keepends=True)):
+        if line.endswith("\n"):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and "step" in record:
+                return record
+    return {}
+
+
+def progress_text(run_dir: Path) -> str:
+    """`step 12 / 40, ETA 01:32` from the last logged step (its elapsed time gives the pace)."""
+    last = last_metrics(run_dir)
+    step, total, elapsed = last.get("step"), last.get("total_steps"), last.get("elapsed_s")
+    if not isinstance(step, int) or not isinstance(total, int) or total <= 0:
+        return "no step logged yet"
+    text = f"step {step} / {total}"
+    if isinstance(elapsed, (int, float)) and step > 0 and step < total:
+        left = int(elapsed / step * (total - step))
+        text += f", ETA {left // 60:02d}:{left % 60:02d}"
+    return text
+
+
+def run_label(run: dict[str, Any]) -> str:
+    """One line of the run chooser: id, status, steps, evaluated."""
+    steps = f"  step {run['step']}/{run['total_steps']}" if run.get("step") is not None else ""
+    done = "  evaluated" if run.get("evaluated") else ""
+    return f"{run['id']}  {run['status']}{steps}{done}"
+
+
 def read_loss(run_dir: Path, limit: int = 2000) -> list[tuple[int, float]]:
     """(step, loss) of the logged steps; a line being written (no newline yet) is left for the next read."""
     try:

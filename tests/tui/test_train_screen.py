@@ -83,3 +83,80 @@ async def test_loss_evaluation_and_low_scorers_back_to_review(review_ws, open_sc
             "SELECT pair_id FROM flags WHERE kind = 'eval_low' AND active = 1 ORDER BY pair_id")]
         assert [int(i) for i in review.pairs.ids] == expected
         conn.close()
+
+
+def _run(ws, name: str, status: str, steps: tuple[int, int] | None = None, elapsed: float = 30.0) -> None:
+    run = ws.path("runs") / name
+    run.mkdir(parents=True)
+    (run / "run.json").write_text(json.dumps({"id": name, "status": status}))
+    if steps:
+        (run / "metrics.jsonl").write_text(json.dumps({"step": steps[0], "total_steps": steps[1], "loss": 2.0,
+                                                       "elapsed_s": elapsed}) + "\n")
+
+
+async def _wait(pilot, condition, tries: int = 400) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("never happened")
+
+
+@pytest.mark.asyncio
+async def test_runs_say_their_status_and_progress_and_eval_takes_the_chosen_run(review_ws, open_screen):
+    import os
+    import time
+
+    _run(review_ws, "20260101-0000-done", "done", (8, 8))
+    _run(review_ws, "20260102-0000-cancel", "cancelled", (3, 8))
+    _run(review_ws, "20260103-0000-live", "running", (10, 40), elapsed=20.0)
+    for age, name in enumerate(("20260103-0000-live", "20260102-0000-cancel", "20260101-0000-done")):
+        stamp = time.time() - 100 * age
+        os.utime(review_ws.path("runs") / name / "run.json", (stamp, stamp))
+    app = build_app(review_ws, screen="train", curator_command=ECHO)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "train")
+        runs = screen.query_one("#train-run")
+        await _wait(pilot, lambda: len(screen._runs) == 3)
+        labels = [str(o[0]) for o in runs._options if o[1] is not runs.BLANK]
+        assert any("cancel  cancelled  step 3/8" in label for label in labels)
+        # the newest (running) run shows its step of total and the time left at its pace (2 s a step)
+        await _wait(pilot, lambda: "step 10 / 40, ETA 01:00" in str(screen.query_one("#train-progress").content))
+        await pilot.press("ctrl+e")
+        assert any("only a finished run can be evaluated" in n.message for n in app._notifications)
+        runs.value = "20260102-0000-cancel"
+        await _wait(pilot, lambda: str(screen.query_one("#train-progress").content) == "cancelled")
+        runs.value = "20260101-0000-done"
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        job = app.ctx.jobs.by_stage["eval"]
+        await asyncio.wait_for(job.done.wait(), 60)
+        assert "eval 20260101-0000-done" in job.lines[0]
+
+
+@pytest.mark.asyncio
+async def test_training_a_version_without_a_test_split_warns_first(review_ws, open_screen):
+    vid = "9" * 64
+    conn = review_ws.connect()
+    manifest = json.dumps({"counts": {"total": 23, "by_split": {"train": 23, "test": 0}}})
+    conn.execute("INSERT INTO versions (id, message, path, pair_count, manifest) VALUES (?, 'no test', 'versions/y',"
+                 " 23, ?)", (vid, manifest))
+    conn.close()
+    from curator.tui.widgets.dialogs import ConfirmDialog
+
+    app = build_app(review_ws, screen="train", curator_command=ECHO)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "train")
+        await _wait(pilot, lambda: screen.query_one("#train-version").value == vid)
+        await pilot.press("ctrl+t")
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert any("no test pair" in plain(w.content) for w in app.screen.query("Static"))
+        await pilot.press("n")
+        await pilot.pause()
+        assert "train" not in app.ctx.jobs.by_stage       # nothing started
+        await pilot.press("ctrl+t")
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await _wait(pilot, lambda: "train" in app.ctx.jobs.by_stage)
+        await asyncio.wait_for(app.ctx.jobs.by_stage["train"].done.wait(), 60)
+        assert f"train {vid}" in app.ctx.jobs.by_stage["train"].lines[0]

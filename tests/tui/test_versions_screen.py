@@ -22,10 +22,15 @@ async def _result(pilot, screen, startswith: str) -> str:
     raise AssertionError(f"no result starting with {startswith!r}; last: {title!r}")
 
 
-async def _create(pilot, screen, message: str) -> str:
+async def _create(pilot, screen, message: str, test_size: str | None = None) -> str:
     await pilot.press("n")
     assert isinstance(pilot.app.screen, TextPrompt)
     await pilot.press(*message, "enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, TextPrompt)  # the test size, [split].test_size offered
+    if test_size is not None:
+        pilot.app.screen.query_one("#prompt-input").value = test_size
+    await pilot.press("enter")
     return await _result(pilot, screen, "Created")
 
 
@@ -63,4 +68,25 @@ async def test_create_diff_export_and_verify_from_the_keyboard(review_ws, open_s
 
         await pilot.press("v")
         assert "ok" in await _result(pilot, screen, "Verify")
+        conn.close()
+
+
+@pytest.mark.asyncio
+async def test_a_version_without_a_test_split_is_confirmed_first(review_ws, open_screen):
+    from curator.tui.widgets.dialogs import ConfirmDialog
+
+    app = build_app(review_ws, screen="versions")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "versions")
+        await pilot.press("n", *"no test", "enter")
+        await pilot.pause()
+        pilot.app.screen.query_one("#prompt-input").value = "0"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert any("no test pair" in plain(w.content) for w in app.screen.query("Static"))
+        await pilot.press("n")
+        await pilot.pause()
+        conn = review_ws.connect()
+        assert list_versions(conn) == []
         conn.close()

@@ -171,14 +171,20 @@ class PipelineScreen(Screen):
         if job is None:
             bar.update(total=100, progress=0)
             return
-        state = f"{job.state}, {job.elapsed:.0f} s, {len(job.lines)} log lines"
+        row = next((r for r in self.table if r["name"] == self.selected.name), None)
+        progress = row.get("progress") if row is not None and job.state == "running" else None
+        state = f"{job.state}, {job.elapsed:.0f} s" + (f", {progress[2]}" if progress else "") + \
+            f", {len(job.lines)} log lines"
         self.query_one("#stage-state", Static).update(f"{self.selected.label}: {state}")
         log = self.query_one("#stage-log", RichLog)
         for line in job.lines[self._shown_lines:]:
             log.write(line)
         self._shown_lines = len(job.lines)
         if job.state == "running":
-            bar.update(total=None)
+            if progress and progress[1]:
+                bar.update(total=progress[1], progress=progress[0])
+            else:
+                bar.update(total=None)
         else:
             bar.update(total=100, progress=100)
 

@@ -39,7 +39,11 @@ class ReviewScreen(ReviewKeyActions, Screen):
         super().__init__(name="review")
         self.filter = initial_filter or ReviewFilter()
         self.counts: dict[str, int] = {}
-        self.session: dict[str, int] = {"accepted": 0, "rejected": 0, "edited": 0, "undone": 0}
+        self.session: dict[str, int] = {"accepted": 0, "rejected": 0, "edited": 0, "undone": 0, "regenerated": 0,
+                                        "restored": 0}
+        self._keep_cursor = True
+        self._progress: str | None = None
+        self._data_version: int | None = None
         self._ids_for: ReviewFilter | None = None
         self._detail: dict[str, Any] | None = None
         self._writes = 0
@@ -74,12 +78,51 @@ class ReviewScreen(ReviewKeyActions, Screen):
         self.pairs.focus()
         self.apply_filter(self.filter)
         self._load_counts()
+        # Other reviewers and processes write to the same store: SQLite's data_version (on the writer's own
+        # connection, so this app's writes do not count) tells us, once a second, without reading any table.
+        self.watcher = self.set_interval(1.0, self._watch_store, name="watch the store")
+
+    # -- other writers ----------------------------------------------------------------------------
+
+    def _watch_store(self) -> None:
+        store = self.ctx.store
+
+        async def check() -> None:
+            version = await store.write(lambda conn: conn.execute("PRAGMA data_version").fetchone()[0])
+            if self._data_version is not None and version != self._data_version:
+                self.post_message(Loaded("external", None, version))
+            self._data_version = version
+        start_work(self, check, description="watching the store for other writers", group="watch", exclusive=True,
+                   thread=False)
+
+    def refresh_from_store(self) -> None:
+        """Another process wrote: read the visible rows, the counts and the detail again (and the list's ids
+        when the list is small enough to re-read in a blink; ctrl+l always does)."""
+        pairs, store = self.pairs, self.ctx.store
+        top = int(pairs.scroll_offset.y)
+        visible = [int(i) for i in pairs.ids[top:top + max(1, pairs.size.height)]]
+        self.forget_details()
+        if visible:
+            start_work(self, lambda: self.post_message(Loaded("rows", None, queries.row_summaries(store.conn(),
+                                                                                                  visible))),
+                       description="reading the visible pairs again", group="rows-again", exclusive=True)
+        if len(pairs.ids) <= 200_000:
+            self.apply_filter(self.filter)
+        self._load_counts()
+        self._reload_detail()
+
+    def show_progress(self, text: str | None) -> None:
+        """A long job this screen started (regeneration): `n / N chunks` on the top line until it ends."""
+        self._progress = text
+        self._draw_bar()
 
     # -- reading ----------------------------------------------------------------------------------
 
-    def apply_filter(self, f: ReviewFilter) -> None:
-        """Show the pairs `f` keeps (the cursor stays on the current pair when it is among them)."""
+    def apply_filter(self, f: ReviewFilter, *, keep_cursor: bool = True) -> None:
+        """Show the pairs `f` keeps (the cursor stays on the current pair when it is among them, unless
+        `keep_cursor` is False: then it starts on the first)."""
         self.filter = f
+        self._keep_cursor = keep_cursor
         self._draw_bar(loading=True)
         store = self.ctx.store
 
@@ -143,7 +186,9 @@ class ReviewScreen(ReviewKeyActions, Screen):
     def on_loaded(self, message: Loaded) -> None:
         if message.what == "ids" and message.key == self.filter:
             self._ids_for = message.key
-            self.pairs.set_ids(message.value, keep=self._detail["pair"]["id"] if self._detail else None)
+            keep = self._detail["pair"]["id"] if self._detail and self._keep_cursor else None
+            self._keep_cursor = True
+            self.pairs.set_ids(message.value, keep=keep)
             if not len(message.value):
                 self._show_detail(None)
         elif message.what == "rows":
@@ -154,6 +199,8 @@ class ReviewScreen(ReviewKeyActions, Screen):
             near = {int(i) for i in self.pairs.ids[self.pairs.cursor:self.pairs.cursor + 3]}
             merged = {**self._prefetched, **message.value}
             self._prefetched = {k: v for k, v in merged.items() if v is not None and k in near}
+        elif message.what == "external":
+            self.refresh_from_store()
         elif message.what == "counts":
             self.counts = message.value
             self._draw_counts()
@@ -177,14 +224,16 @@ class ReviewScreen(ReviewKeyActions, Screen):
         state = "  loading…" if loading or self._ids_for != self.filter else ""
         where = f"{pairs.cursor + 1:,}/{len(pairs.ids):,}" if len(pairs.ids) else "0 pairs"
         picked = f" · {len(pairs.selection):,} selected" if pairs.selection else ""
-        self.query_one("#review-bar", Static).update(f"filter: {self.filter.describe()} · {where}{picked}{state}")
+        job = f"  ⟳ {self._progress}" if self._progress else ""
+        self.query_one("#review-bar", Static).update(
+            f"filter: {self.filter.describe()} · {where}{picked}{state}{job}")
 
     def _draw_counts(self) -> None:
         c, s = self.counts, self.session
         self.query_one("#review-counts", Static).update(
             f"pending {c.get('pending', 0):,} · accepted {c.get('accepted', 0):,} · rejected {c.get('rejected', 0):,}"
-            f" · superseded {c.get('superseded', 0):,}   │ this session: {s['accepted']} accepted, {s['rejected']}"
-            f" rejected, {s['edited']} edited, {s['undone']} undone")
+            f" · superseded {c.get('superseded', 0):,}  │ session: {s['accepted']} accepted, {s['rejected']}"
+            f" rejected, {s['edited']} edited, {s['regenerated']} regenerated, {s['undone']} undone")
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -194,7 +243,11 @@ class ReviewScreen(ReviewKeyActions, Screen):
         store = self.ctx.store
 
         async def run() -> None:
-            value = await store.write(fn, *args, **kwargs)
+            try:
+                value = await store.write(fn, *args, **kwargs)
+            except actions.StaleDecision as stale:  # someone changed the pair since: say so, show it as it is
+                self.post_message(Written("stale", key, str(stale)))
+                return
             self.post_message(Written(what, key, value))
         start_work(self, run, description=f"saving: {what}", group="write", thread=False)
 
@@ -209,6 +262,9 @@ class ReviewScreen(ReviewKeyActions, Screen):
             self._changed()
 
     def on_written(self, message: Written) -> None:
+        if message.what == "stale":
+            self._after_stale(message.key, message.value)
+            return
         if message.what == "decide":  # a detail read before the commit may show the old status
             pair_id, status, before = message.key[0], message.key[1], message.value
             self.forget_details([pair_id])
@@ -231,9 +287,16 @@ class ReviewScreen(ReviewKeyActions, Screen):
             self._reload_detail()
         elif message.what == "undo":
             self._after_undo(message.value)
-        elif message.what == "regenerate":
-            from curator.tui.screens.review_extra import show_regenerated
-            show_regenerated(self, message.value)
+        elif message.what == "regen_preview":
+            from curator.tui.screens.review_extra import show_preview
+            show_preview(self, message.value)
+        elif message.what == "regen_keep":
+            from curator.tui.screens.review_extra import show_kept
+            show_kept(self, message.value)
+        elif message.what == "regen_discard":
+            self.notify("Discarded the new pairs; nothing changed.")
+        elif message.what == "restore":
+            self._after_restore(message.value)
         elif message.what == "explain":
             from curator.tui.screens.review_extra import show_explanation
             show_explanation(self, message.key, message.value)
@@ -243,6 +306,7 @@ class ReviewScreen(ReviewKeyActions, Screen):
             self.notify(f"Cluster {message.key}: keeper is now pair {message.value['keeper_id']}.")
         elif message.what == "bulk":
             status, count = message.key, message.value
+            self.session[status] += count
             self.pairs.selection.clear()
             self.pairs.clear_rows()
             self._reload_detail()
@@ -253,20 +317,49 @@ class ReviewScreen(ReviewKeyActions, Screen):
         self._changed()
 
     def _after_undo(self, result: actions.UndoResult) -> None:
+        """Say what was undone and show it: the cursor goes to the pair, which is put in the list if the
+        filter hides it."""
         self.session["undone"] += 1
         for old, new in result.replaced.items():
             index = self.pairs.index_of(old)
             if index is not None:
                 self.pairs.replace_id(index, [new])
         self.pairs.forget_rows(result.pair_ids)
-        if len(result.pair_ids) == 1:
-            index = self.pairs.index_of(result.pair_ids[0])
-            if index is not None:
-                self.pairs.move_to(index, force=True)
+        self.forget_details()
+        if result.pair_ids:
+            focus = result.pair_ids[0] if result.action != "keeper" else result.pair_ids[-1]
+            index = self.pairs.index_of(focus)
+            if index is None:
+                index = self.pairs.insert_ids([focus])
+            self.pairs.move_to(index, force=True)
         self._reload_detail()
-        skipped = f"; {result.skipped} changed by someone since, left as they are" if result.skipped else ""
-        self.notify(f"Undid {result.action} of {len(result.pair_ids):,} pair(s){skipped}.")
+        text = result.description or f"undid {result.action}"
+        self.notify(text[0].upper() + text[1:] + ".", title="Undo")
         self._load_counts()
+
+    def _after_stale(self, key: Any, text: str) -> None:
+        """A decision was refused because the pair changed since: the notice says by whom; the row shows it."""
+        pair_id = key[0] if isinstance(key, tuple) else key if isinstance(key, int) else None
+        self.notify(text, title="Not saved: changed by someone else", severity="warning", timeout=10)
+        if pair_id is not None:
+            self.pairs.forget_rows([pair_id])
+        else:
+            self.pairs.clear_rows()
+        self.forget_details()
+        self._reload_detail()
+        self._load_counts()
+        self._changed()
+
+    def _after_restore(self, result: actions.RestoreResult) -> None:
+        self.session["restored"] += 1
+        index = self.pairs.index_of(result.pair_id)
+        if index is not None and result.current_id != result.pair_id:
+            self.pairs.replace_id(index, [result.current_id])
+        self.pairs.forget_rows([result.pair_id, result.current_id, *result.replaced_by])
+        self.forget_details()
+        self._reload_detail()
+        self._load_counts()
+        self.notify(result.description[0].upper() + result.description[1:] + ".", title="Restore")
 
     def _reload_detail(self) -> None:
         if self.pairs.current_id is not None:

@@ -1,10 +1,9 @@
-"""Review actions that call other stages: regenerate (the extraction engine), the duplicate cluster with its
+"""Review actions that call other stages: regenerate (a preview from the LLM, kept or discarded), the duplicate cluster with its
 keeper and the explanation of a pair's flags (the filters). Kept apart from the screen: it reads as what it
 drives (`run_extraction`, `set_keeper`, `explain_pair`)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from rich.console import Group
@@ -25,80 +24,125 @@ from curator.tui.widgets.dialogs import MessageDialog
 from curator.tui.workers import start_work
 
 
-def regenerate(screen: Any) -> None:
-    """Re-extract the current pair's chunk through the extraction engine; show the new pairs beside the old."""
+def regenerate(screen: Any, *, chunk: bool = False) -> None:
+    """Ask the model anew for the current pair (or its whole chunk) and preview the answer; nothing changes
+    until the reviewer keeps it. Template-made pairs are refused before anything is sent."""
     pair_id = screen.pairs.current_id
     if pair_id is None:
         return
     ctx = screen.ctx
-    screen.notify(f"Regenerating pair {pair_id} from its chunk…")
+    what = f"the chunk of pair {pair_id}" if chunk else f"pair {pair_id}"
+
+    def progress(done: int, total: int) -> None:
+        screen.app.call_from_thread(screen.show_progress, f"regenerating {what}: {done} / {total} chunks")
 
     def run() -> None:
-        from curator.extract.stage import run_extraction
+        from curator.review.regenerate import regenerate_preview
 
         conn = ctx.store.conn()
-        old = get_pair(conn, pair_id)
-        if old is None or old["chunk_id"] is None:
-            from curator.errors import CuratorError
-            raise CuratorError(f"pair {pair_id} was not extracted from a chunk ({old['origin'] if old else 'gone'}):"
-                               " there is nothing to regenerate it from; edit it instead (e)")
-        summary = run_extraction(ctx.ws, regenerate_pairs=[pair_id], base_url=ctx.llm_base_url)
-        after = get_pair(conn, pair_id)
-        new_ids = json.loads(after["meta"] or "{}").get("superseded_by") or [] if after else []
-        new_pairs = [get_pair(conn, i) for i in new_ids]
-        screen.post_message(_regenerated(pair_id, old, [p for p in new_pairs if p], summary))
-    start_work(screen, run, description=f"regenerating pair {pair_id}", group="regenerate", exclusive=True)
+        pair = get_pair(conn, pair_id)
+        target = {"chunk_id": pair["chunk_id"]} if chunk and pair is not None and pair["origin"] == "llm" \
+            and pair["chunk_id"] is not None else {"pair_id": pair_id}
+        try:
+            preview = regenerate_preview(ctx.ws, ctx.actor, base_url=ctx.llm_base_url, on_progress=progress,
+                                         **target)
+        finally:
+            screen.app.call_from_thread(screen.show_progress, None)
+        screen.post_message(Written("regen_preview", pair_id, preview))
+    screen.show_progress(f"regenerating {what}: asking the model…")
+    start_work(screen, run, description=f"regenerating {what}", group="regenerate", exclusive=True)
 
 
-def _regenerated(pair_id: int, old: dict[str, Any], new: list[dict[str, Any]], summary: Any) -> Written:
-    return Written("regenerate", pair_id, {"old": old, "new": new, "summary": summary})
+def show_preview(screen: Any, preview: Any) -> None:
+    """The new pairs beside the old; keep writes the choice (one undo reverts it), discard changes nothing."""
+    from curator.store.regenerations import discard_regeneration, keep_regeneration
+
+    def chosen(choice: dict[str, list[int]] | None) -> None:
+        if choice is None:
+            screen._write("regen_discard", None, discard_regeneration, preview.id, screen.ctx.actor)
+        else:
+            screen._write("regen_keep", None, keep_regeneration, preview.id, screen.ctx.actor,
+                          keep=choice["keep"], replace=choice["replace"])
+    screen.app.push_screen(RegeneratePreview(preview), chosen)
 
 
-def show_regenerated(screen: Any, value: dict[str, Any]) -> None:
-    old, new = value["old"], value["new"]
-    if old["status"] != "superseded" and not new:
-        stopped = getattr(value["summary"], "stopped", None)
-        screen.notify(f"Regenerating pair {old['id']} gave nothing new" + (f": {stopped}" if stopped else "."),
-                      severity="warning")
-        return
-    index = screen.pairs.index_of(old["id"])
+def show_kept(screen: Any, kept: dict[str, Any]) -> None:
+    pairs = screen.pairs
+    new_ids, gone = kept["kept"], kept["superseded"]
+    index = pairs.index_of(gone[0]) if gone else None
     if index is not None:
-        screen.pairs.replace_id(index, [p["id"] for p in new] or [old["id"]])
-        screen.pairs.forget_rows([old["id"]])
+        pairs.replace_id(index, new_ids or [gone[0]])
+    elif new_ids:
+        pairs.insert_ids(new_ids)
+    pairs.forget_rows(list(gone) + list(new_ids))
+    screen._reload_detail()
     screen._load_counts()
-    screen.app.push_screen(RegeneratedDialog(old, new))
+    screen.session["regenerated"] = screen.session.get("regenerated", 0) + 1
+    screen.notify(f"Kept {len(new_ids)} new pair(s); superseded {', '.join(map(str, gone)) or 'none'} "
+                  "(u undoes it; 5 lists superseded pairs, o restores one).")
 
 
-class RegeneratedDialog(ModalScreen[None]):
-    """The old pair (now superseded) beside the new candidates from the same chunk."""
+class RegeneratePreview(ModalScreen[dict[str, list[int]] | None]):
+    """The pairs now (left; checked: replaced) beside the model's new ones (right; checked: kept).
 
-    BINDINGS: ClassVar[list[BindingType]] = dialog_bindings("regen_close")
+    Nothing is written until ctrl+s; escape discards the new pairs and changes nothing."""
 
-    def __init__(self, old: dict[str, Any], new: list[dict[str, Any]]) -> None:
+    BINDINGS: ClassVar[list[BindingType]] = dialog_bindings("regen_keep", "regen_discard")
+
+    def __init__(self, preview: Any) -> None:
         super().__init__()
-        self._old, self._new = old, new
+        self._preview = preview
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import SelectionList
+
+        p = self._preview
+        target = f"pair {p.pair_id}" if p.target == "pair" else f"chunk {p.chunk_id}"
         with Vertical():
-            yield Label(f"Regenerated pair {self._old['id']}: {len(self._new)} new candidate(s), pending review",
-                        classes="dialog-title")
+            yield Label(f"Regenerated {target} (attempt {p.attempt}): {len(p.candidates)} new pair(s). Nothing "
+                        "has changed yet.", classes="dialog-title")
             with Horizontal():
-                with VerticalScroll(id="regen-old"):
-                    yield Static(_pair_block("Before (now superseded)", [self._old]))
-                with VerticalScroll(id="regen-new"):
-                    yield Static(_pair_block("New candidates", self._new))
-            yield Label("enter / escape: back to the list (the new pairs are in it, where the old one was)",
-                        classes="dialog-hint")
+                with Vertical(id="regen-old"):
+                    yield Label("Now (checked: replaced when you keep)", classes="regen-head")
+                    yield SelectionList[int](*[(_line(o), o["id"], bool(o["replace"])) for o in p.old],
+                                             id="regen-replace")
+                with Vertical(id="regen-new"):
+                    yield Label("New (checked: kept)", classes="regen-head")
+                    if p.candidates:
+                        first_only = p.target == "pair"  # one pair is replaced by one, unless you check more
+                        yield SelectionList[int](*[(_line(c, i), i, not first_only or i == 0)
+                                                   for i, c in enumerate(p.candidates)],
+                                                 id="regen-keep")
+                    else:
+                        yield Static("none: the model returned no pair", classes="dialog-hint")
+            yield Label("space: check / uncheck · tab: other side · ctrl+s: keep · escape: discard (nothing "
+                        "changes)", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        lists = self.query("SelectionList")
+        if lists:
+            lists.last().focus()
+
+    def action_keep(self) -> None:
+        from textual.widgets import SelectionList
+
+        replace = list(self.query_one("#regen-replace", SelectionList).selected)
+        keep = list(self.query_one("#regen-keep", SelectionList).selected) if self._preview.candidates else []
+        self.dismiss({"keep": keep, "replace": replace})
+
+    def action_discard(self) -> None:
+        self.dismiss(None)
 
 
-def _pair_block(title: str, pairs: list[dict[str, Any]]) -> Group:
-    parts: list[Any] = [Text(title, style="bold underline")]
-    for p in pairs:
-        parts += [Text(), Text(f"#{p['id']} · {p['status']}", style="bold"), Text("Q ", style="bold") +
-                  Text(p["question"]), Text("A ", style="bold") + Text(p["answer"])]
-    if not pairs:
-        parts.append(Text("none: the model returned no pair for this chunk", style="dim"))
-    return Group(*parts)
+def _line(pair: dict[str, Any], index: int | None = None) -> Text:
+    head = f"[{index}] new" if index is not None else f"#{pair['id']} {pair['status']} r{pair['revision']}"
+    text = Text(head + "\n", style="bold")
+    text.append("Q ", style="bold")
+    text.append(" ".join(pair["question"].split()) + "\n")
+    if pair.get("answer"):
+        text.append("A ", style="bold")
+        text.append(" ".join(pair["answer"].split()))
+    return text
 
 
 def open_cluster(screen: Any) -> None:

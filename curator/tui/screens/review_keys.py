@@ -29,12 +29,25 @@ class ReviewKeyActions:
     def action_jump(self, where: str) -> None:
         self.pairs.move_to(0 if where == "first" else len(self.pairs.ids) - 1)
 
+    def _seen(self, pair_id: int) -> dict[str, Any]:
+        """What the reviewer sees of the pair (its row, else its detail): a decision carries it, and is
+        refused if the pair changed since (another reviewer, another process)."""
+        row = self.pairs.row(pair_id)
+        if row is None and self._detail is not None and self._detail["pair"]["id"] == pair_id:
+            row = self._detail["pair"]
+        return {"expect_status": row["status"], "expect_revision": row["revision"]} if row else {}
+
     def _decide(self, status: str, reason: str | None = None) -> None:
         pair_id = self.pairs.current_id
         if pair_id is None:
             return
+        seen = self._seen(pair_id)
+        if seen.get("expect_status") == "superseded":
+            self.notify(f"Pair {pair_id} is superseded: restore it first (o).", severity="warning")
+            return
         self.pairs.update_row(pair_id, status=status)
-        self._write("decide", (pair_id, status), actions.decide, pair_id, status, self.ctx.actor, reason=reason)
+        self._write("decide", (pair_id, status), actions.decide, pair_id, status, self.ctx.actor, reason=reason,
+                    **seen)
         self.pairs.move_by(1)
 
     def action_accept(self) -> None:
@@ -53,13 +66,32 @@ class ReviewKeyActions:
             return
         pair = detail["pair"]
 
+        seen = {"expect_status": pair["status"], "expect_revision": pair["revision"]}
+
         def save(result: dict[str, str] | None) -> None:
             if result:
-                self._write("edit", pair["id"], actions.save_edit, pair["id"], self.ctx.actor, **result)
+                self._write("edit", pair["id"], actions.save_edit, pair["id"], self.ctx.actor, **result, **seen)
         self.app.push_screen(EditDialog(pair["id"], pair["question"], pair["answer"]), save)
 
     def action_undo(self) -> None:
-        self._write("undo", None, actions.undo_last, self.ctx.actor)
+        from curator.review.actions import undo
+
+        self._write("undo", None, undo, self.ctx.actor, self.ctx.ws.config.get("filters", {}))
+
+    def action_restore(self) -> None:
+        pair_id = self.pairs.current_id
+        if pair_id is None:
+            return
+        row = self.pairs.row(pair_id)
+        if row is not None and row["status"] != "superseded":
+            self.notify(f"Pair {pair_id} is {row['status']}, not superseded: nothing to restore (5 lists the "
+                        "superseded pairs).", severity="warning")
+            return
+        self._write("restore", pair_id, actions.restore, pair_id, self.ctx.actor)
+
+    def action_regenerate_chunk(self) -> None:
+        from curator.tui.screens.review_extra import regenerate
+        regenerate(self, chunk=True)
 
     def action_select(self) -> None:
         self.pairs.toggle_selection()
@@ -75,9 +107,11 @@ class ReviewKeyActions:
             f"all {len(ids):,} pairs of the filter {self.filter.describe()}"
         verb = "Accept" if status == "accepted" else "Reject"
 
+        seen = self.filter.status if self.filter.status in ("pending", "accepted", "rejected") else None
+
         def run(reason: str | None) -> None:
             self._write("bulk", status, actions.bulk_decide, ids, status, self.ctx.actor, reason=reason,
-                        filter_text=self.filter.describe())
+                        filter_text=self.filter.describe(), expect_status=seen)
 
         def confirmed(yes: bool) -> None:
             if not yes:
@@ -118,7 +152,7 @@ class ReviewKeyActions:
         self.apply_filter(self.filter.but(status=status))
 
     def action_clear_filter(self) -> None:
-        self.apply_filter(ReviewFilter())
+        self.apply_filter(ReviewFilter(), keep_cursor=False)  # a fresh start: the first pending pair
 
     def action_cluster(self) -> None:
         from curator.tui.screens.review_extra import open_cluster
@@ -135,5 +169,7 @@ class ReviewKeyActions:
     def action_refresh(self) -> None:
         """Read the list, the rows and the counts again (another process may have changed the pairs)."""
         self.pairs.clear_rows()
+        self.forget_details()
         self.apply_filter(self.filter)
         self._load_counts()
+        self._reload_detail()

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input, Label, RichLog, Select, Sparkline, St
 
 from curator.store.versions import list_versions
 from curator.tui.keys import TRAIN_KEYS, bindings
-from curator.tui.train_runs import latest_run, read_loss, render_eval, training_argv
+from curator.tui.train_runs import latest_run, list_runs, progress_text, read_loss, render_eval, run_label, training_argv
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
 
@@ -41,6 +41,8 @@ class TrainScreen(Screen):
         self._shown_lines = 0
         self._job_stage = "train"
         self._run_dir: Path | None = None
+        self._runs: list[dict[str, Any]] = []
+        self._follow_newest = True  # until the reviewer picks a run, follow the newest
 
     @property
     def ctx(self):
@@ -50,6 +52,10 @@ class TrainScreen(Screen):
         train = self.ctx.ws.config.get("train", {})
         yield ScreenTabs("train")
         with Vertical(id="train-form"):
+            with Horizontal():
+                yield Label("run")
+                yield Select([], prompt="no run yet: ctrl+t launches one", id="train-run")
+                yield Static("", id="train-progress")
             with Horizontal():
                 yield Label("version")
                 yield Select([], prompt="no version yet: create one on the Versions screen (F5)", id="train-version")
@@ -92,6 +98,8 @@ class TrainScreen(Screen):
             select.set_options(options)
             if options:
                 select.value = current if any(o[1] == current for o in options) else options[0][1]
+        elif message.what == "runs":
+            self._show_runs(*message.value)
         elif message.what == "run":
             self._run_dir, loss, eval_view = message.value
             if self._run_dir is not None:
@@ -104,13 +112,55 @@ class TrainScreen(Screen):
     def _find_run(self) -> None:
         runs_root = self.ctx.ws.path("runs")
 
+        chosen = self._chosen_run()
+
         def load() -> None:
-            run_dir = latest_run(runs_root)
+            run_dir = chosen or latest_run(runs_root)
             value = (run_dir, read_loss(run_dir), render_eval(run_dir)) if run_dir else (None, [], None)
             self.post_message(TrainRead("run", value))
         start_work(self, load, description="reading the training run", group="train-run", exclusive=True)
 
+    def _chosen_run(self) -> Path | None:
+        value = self.query_one("#train-run", Select).value
+        if value is Select.NULL or self._follow_newest:
+            return None
+        run_dir = self.ctx.ws.path("runs") / str(value)
+        return run_dir if run_dir.is_dir() else None
+
+    def _load_runs(self) -> None:
+        runs_root = self.ctx.ws.path("runs")
+
+        def load() -> None:
+            runs = list_runs(runs_root)
+            self.post_message(TrainRead("runs", (runs, {r["id"]: progress_text(r["dir"]) for r in runs[:1]})))
+        start_work(self, load, description="reading the runs", group="train-runs", exclusive=True)
+
+    def _show_runs(self, runs: list[dict[str, Any]], progress: dict[str, str]) -> None:
+        select = self.query_one("#train-run", Select)
+        labels = [(run_label(r), r["id"]) for r in runs]
+        if labels != [(run_label(r), r["id"]) for r in self._runs]:
+            current = select.value
+            self._runs = runs
+            with self.prevent(Select.Changed):
+                select.set_options(labels)
+                if labels:
+                    keep = current if not self._follow_newest and any(v == current for _, v in labels) else None
+                    select.value = keep or labels[0][1]
+        run = next((r for r in runs if r["id"] == select.value), None)
+        text = ""
+        if run is not None:
+            text = {"running": progress.get(run["id"]) or progress_text(run["dir"]),
+                    "cancelled": "cancelled", "failed": "failed: " + (run.get("error") or "see the log")}.get(
+                run["status"], run["status"])
+        self.query_one("#train-progress", Static).update(text)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "train-run" and event.value is not Select.NULL:
+            self._follow_newest = self._runs[:1] and event.value == self._runs[0]["id"]
+            self._find_run()
+
     def _follow(self) -> None:
+        self._load_runs()
         job = self.ctx.jobs.by_stage.get(self._job_stage)
         if job is not None:
             log = self.query_one("#train-log", RichLog)
@@ -148,14 +198,39 @@ class TrainScreen(Screen):
         if version is Select.NULL:
             self.notify("Create a version first (F5, then n).", severity="warning")
             return
-        self._start("train", training_argv(str(version), self.query_one("#train-base", Input).value.strip(),
-                                           str(self.query_one("#train-preset", Select).value)))
+        argv = training_argv(str(version), self.query_one("#train-base", Input).value.strip(),
+                             str(self.query_one("#train-preset", Select).value))
+        from curator.store.versions import get_version
+
+        found = get_version(self.ctx.store.conn(), str(version)) or {}
+        split = ((found.get("manifest") or {}).get("counts") or {}).get("by_split") or {}
+        if split and not split.get("test"):
+            from curator.tui.widgets.dialogs import ConfirmDialog
+
+            def answered(yes: bool) -> None:
+                if yes:
+                    self._follow_newest = True
+                    self._start("train", argv)
+            self.app.push_screen(ConfirmDialog(
+                "This version has no test split", f"Version {str(version)[:12]} has {split.get('train', 0)} training "
+                "pairs and no test pair: training will run, but `curator eval` will have nothing to measure. Create "
+                "a version with a test split first (F5, n, and a test size such as 0.2), or train anyway?"), answered)
+            return
+        self._follow_newest = True
+        self._start("train", argv)
 
     def action_evaluate(self) -> None:
-        if self._run_dir is None:
+        """Evaluate the run chosen in the run list (the newest by default)."""
+        value = self.query_one("#train-run", Select).value
+        run = next((r for r in self._runs if r["id"] == value), None)
+        if run is None:
             self.notify("No training run to evaluate yet.", severity="warning")
             return
-        self._start("eval", ["eval", self._run_dir.name])
+        if run["status"] != "done":
+            self.notify(f"Run {run['id']} is {run['status']}: only a finished run can be evaluated; choose another "
+                        "in the run list.", severity="warning")
+            return
+        self._start("eval", ["eval", run["id"]])
 
     def action_cancel(self) -> None:
         if not self.ctx.jobs.cancel(self._job_stage):
@@ -167,5 +242,5 @@ class TrainScreen(Screen):
 
         app = self.app
         await app.switch_mode("review")
-        app.screen.apply_filter(ReviewFilter(status="all", eval="low"))
+        app.screen.apply_filter(ReviewFilter(status="all", eval="low"), keep_cursor=False)
         app.screen._load_counts()

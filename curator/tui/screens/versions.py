@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 from curator.store.pairs import get_pair
 from curator.store.versions import list_versions
 from curator.tui.keys import VERSIONS_KEYS, bindings
-from curator.tui.widgets.dialogs import TextPrompt
+from curator.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from curator.tui.widgets.export_dialog import ExportDialog
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
@@ -94,14 +94,43 @@ class VersionsScreen(Screen):
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
 
     def action_create(self) -> None:
-        def create(message: str | None) -> None:
+        """Ask for the message, then the test size ([split].test_size offered); a test size of 0 is confirmed
+        first (evaluation needs a test split), and a version that still has no test pair says so."""
+        ws = self.ctx.ws
+
+        def create(message: str, size: float) -> None:
+            from curator.versions import create_version
+            self._run("created", "creating a version",
+                      lambda: create_version(ws, message=message.strip(), test_size=size))
+
+        def sized(message: str, answer: str | None) -> None:
+            if answer is None:
+                return
+            try:
+                size = float(answer.strip() or ws.config["split"]["test_size"])
+                if not 0 <= size < 1:
+                    raise ValueError
+            except ValueError:
+                self.notify(f"{answer!r} is not a test size between 0 and 1 (e.g. 0.2); nothing was created.",
+                            severity="error")
+                return
+            if size == 0:
+                self.app.push_screen(ConfirmDialog(
+                    "No test split?", "With test size 0 the version has no test pair: training can run, but "
+                    "evaluation will have nothing to measure. Create it anyway?"),
+                    lambda yes: create(message, size) if yes else None)
+                return
+            create(message, size)
+
+        def asked(message: str | None) -> None:
             if message is None or not message.strip():
                 return
-            from curator.versions import create_version
-            ws = self.ctx.ws
-            self._run("created", "creating a version", lambda: create_version(ws, message=message.strip()))
+            self.app.push_screen(TextPrompt("Test size: the share of pairs kept for evaluation",
+                                            value=str(ws.config["split"]["test_size"]),
+                                            hint="e.g. 0.2; whole source items go to one side · enter: create · "
+                                            "escape: cancel"), lambda answer: sized(message, answer))
         self.app.push_screen(TextPrompt("New version: what is it for?", placeholder="e.g. first reviewed cut",
-                                        hint="the accepted pairs are frozen into an immutable version"), create)
+                                        hint="the accepted pairs are frozen into an immutable version"), asked)
 
     def action_mark(self) -> None:
         vid = self.selected
@@ -171,7 +200,12 @@ class VersionsScreen(Screen):
             self._draw_table()
         elif message.what == "created":
             verb = "Created" if value.created else "Same content as the existing version"
+            test = ((value.manifest or {}).get("counts") or {}).get("by_split", {}).get("test")
             self._show(f"{verb} {value.id[:12]}: {value.pair_count} pairs", Text(str(value.path)), Text(""))
+            if test == 0:
+                self.notify(f"Version {value.id[:12]} has no test pair: training can run, but evaluation cannot. "
+                            "n again with a larger test size (e.g. 0.2) to have one.", severity="warning",
+                            timeout=12)
             self.action_refresh()
         elif message.what == "verified":
             body = Text("ok: every file and row matches its hash", style="green") if value.ok else \

@@ -137,6 +137,16 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         self.move_to(min(index, len(self.ids) - 1), force=True)
         self.refresh()
 
+    def insert_ids(self, new_ids: list[int]) -> int:
+        """Put pairs the filter does not hold into the list, in id order (a pair an undo changed, shown
+        although the filter hides it); returns the index of the first."""
+        extra = np.asarray(sorted(set(new_ids) - set(self.ids.tolist())), dtype=np.int64)
+        self.ids = np.sort(np.concatenate([self.ids, extra]), kind="stable")
+        self._asked.clear()
+        self.virtual_size = Size(self.size.width, len(self.ids))
+        self.refresh()
+        return self.index_of(new_ids[0]) or 0
+
     def row(self, pair_id: int) -> dict[str, Any] | None:
         return self._rows.get(pair_id)
 
@@ -242,6 +252,8 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         time_span = format_time(row.get("time_start"))
         flags = flag_summary(row.get("flags", []))
         right = f"  {flags}" if flags else ""
+        if row.get("replaced_by"):  # a superseded pair says what replaced it
+            right = f"  → {', '.join(map(str, row['replaced_by']))}" + right
         question_width = max(10, width - text.cell_len - len(right) - (10 if time_span else 0))
         if time_span:
             text.append(f"{time_span}  ")
