@@ -67,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--resume", type=Path, help="a killed run's folder: continue from its last checkpoint")
     train.add_argument("--merge", action="store_true", help="also write a merged bf16 model to merged/")
     train.add_argument("--report-to", default="", choices=["", "tensorboard", "wandb"])
+    train.add_argument("--method", default="sft", choices=["sft", "dpo"],
+                       help="dpo: the version's preference records with TRL's DPOTrainer")
+    train.add_argument("--from", dest="from_run", type=Path, help="with --method dpo: an SFT run folder to continue")
+    train.add_argument("--beta", type=float, help="with --method dpo: DPO's beta (default 0.1)")
+    train.add_argument("--batch-size", type=int, help="with --method dpo: preference records per batch")
     _override_args(train)
     ev = sub.add_parser("eval", help="evaluate a run on its version's test split")
     ev.add_argument("run", type=Path, nargs="?", help="a runs/<id>/ folder (default: the latest in --runs)")
@@ -92,6 +97,16 @@ def main(argv: list[str] | None = None) -> int:
             run_dir = args.resume
         elif args.version is None:
             parser.error("train needs a version directory, or --resume RUN_DIR")
+        elif args.method == "dpo":
+            from trainer.dpo import plan_dpo
+
+            names = ("epochs", "max_steps", "learning_rate", "lora_r", "lora_alpha", "max_length", "seed",
+                     "save_every", "beta", "batch_size")
+            overrides = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+            if args.no_quant:
+                overrides["quantize"] = False
+            run_dir = plan_dpo(args.version, args.runs, base=args.base, preset_name=args.preset, overrides=overrides,
+                               from_run=args.from_run, run_id=args.run_id)
         else:
             run_dir = plan(args.version, args.runs, base=args.base, preset_name=args.preset,
                            overrides=overrides_from(args), run_id=args.run_id, on_gpu=torch.cuda.is_available())

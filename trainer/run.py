@@ -73,6 +73,10 @@ def plan(version_dir: Path, runs_dir: Path, *, base: str | None, preset_name: st
 def execute(run_dir: Path, *, merge: bool = False, report_to: str = "",
             log: Callable[[str], None] = print, on_log: Callable[[dict[str, Any]], None] | None = None) -> dict:
     """Train (or resume) the run planned in run_dir; return its final manifest."""
+    if read_run(run_dir).get("method") == "dpo":  # preference tuning: TRL's DPOTrainer (trainer/dpo.py)
+        from trainer.dpo import execute_dpo
+
+        return execute_dpo(run_dir, log=log, on_log=on_log)
     accelerator = _accelerator()
     main = accelerator.is_main_process
     manifest = read_run(run_dir)

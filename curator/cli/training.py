@@ -68,9 +68,20 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Seed for LoRA init and batch order.")] = None,
     no_quant: Annotated[bool, typer.Option("--no-quant", help="bf16 LoRA instead of 4-bit QLoRA on CUDA.")] = False,
     no_compile: Annotated[bool, typer.Option("--no-compile", help="Do not torch.compile the decoder layers.")] = False,
+    method: Annotated[str, typer.Option("--method", help="sft (question/answer pairs) or dpo (the version's "
+                                        "preference records, with TRL's DPOTrainer).")] = "sft",
+    from_run: Annotated[str | None, typer.Option("--from", help="With --method dpo: continue this SFT run's "
+                                                 "adapter (default: fresh LoRA on the base model).")] = None,
+    beta: Annotated[float | None, typer.Option("--beta", help="With --method dpo: how far the model may move "
+                                               "from the reference (default 0.1).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Fine-tune a base model on a version with (Q)LoRA; writes an adapter and a run manifest under runs/."""
+    """Fine-tune a base model on a version with (Q)LoRA; writes an adapter and a run manifest under runs/.
+    `--method dpo [--from RUN]` tunes on the version's preference records instead."""
+    if method not in ("sft", "dpo"):
+        raise typer.BadParameter(f"{method!r} is not sft or dpo", param_hint="--method")
+    if method == "sft" and (from_run or beta is not None):
+        raise CuratorError("--from and --beta go with --method dpo.")
     import torch
 
     from trainer.run import execute, plan, read_run
@@ -95,6 +106,21 @@ def train(
             version_dir = Path(read_run(run_dir)["version"]["path"])
         elif version is None:
             raise CuratorError("name the version to train on (`curator version list`), or --resume RUN.")
+        elif method == "dpo":
+            if gpus > 1:
+                raise CuratorError("--method dpo trains on one GPU (or the CPU); leave out --gpus.")
+            from trainer.dpo import plan_dpo
+
+            version_dir = resolve_version(ws, conn, version)
+            source = resolve_run(runs_dir, from_run, last=False) if from_run else None
+            dpo_overrides = {k: v for k, v in {
+                "epochs": epochs, "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
+                "max_length": max_length, "seed": seed, "beta": beta,
+                "quantize": False if no_quant else None}.items() if v is not None}
+            if source is None:  # the SFT run's template and prompt otherwise
+                dpo_overrides.update({k: overrides[k] for k in ("template", "system", "context_field")})
+            run_dir = plan_dpo(version_dir, runs_dir, base=base if base is not None else cfg["base_model"],
+                               preset_name=preset or cfg["preset"], overrides=dpo_overrides, from_run=source)
         else:
             version_dir = resolve_version(ws, conn, version)
             run_dir = plan(version_dir, runs_dir, base=base if base is not None else cfg["base_model"],
@@ -104,7 +130,8 @@ def train(
             raise _fail(exc) from exc
         raise
     log = err.print if json_out else out.print
-    with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus}) as counts:
+    with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus,
+                                   "method": read_run(run_dir).get("method", "sft")}) as counts:
         counts["run"] = run_dir.name
         try:
             if gpus > 1:
@@ -267,10 +294,16 @@ def eval_(
 
             try:
                 report = evaluate(run_dir, options, log=err.print if json_out else out.print, progress=tick)
+                from trainer.compare import compare  # a DPO run on SFT: base, SFT and SFT+DPO in one report
+
+                comparison = compare(run_dir, report, options, log=err.print if json_out else out.print,
+                                     progress=tick)
             except Exception as exc:
                 if type(exc).__name__ in TRAINER_ERRORS:
                     raise _fail(exc) from exc
                 raise
+        if comparison:
+            report["comparison"] = comparison
         flagged = write_eval_low(conn, run_dir, report, counts["run_id"])
         report["eval_low"]["flagged_in_store"] = flagged
         counts.update({"test_pairs": report["test_pairs"], "eval_low": len(report["eval_low"]["pairs"]),
@@ -281,6 +314,8 @@ def eval_(
         emit_json(report)
         return
     out.print((run_dir / "eval" / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False)
+    if comparison:
+        out.print((run_dir / "eval" / "comparison.md").read_text(encoding="utf-8"), markup=False, highlight=False)
     out.print(f"report: {run_dir / 'eval' / 'report.md'}; {flagged} pairs flagged eval_low for review")
 
 

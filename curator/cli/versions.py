@@ -48,6 +48,8 @@ class Format(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     parquet = "parquet"
+    dpo = "dpo"
+    kto = "kto"
 
 
 class Split(str, Enum):
@@ -184,8 +186,10 @@ def version_stats_cmd(
 def export(
     version: IdArg,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="alpaca (instruction/input/output), sharegpt "
-                                        "(conversations), openai (chat messages), trl (prompt/completion), or full "
-                                        "records: jsonl, csv, parquet.", case_sensitive=False)] = Format.jsonl,
+                                        "(conversations), openai (chat messages), trl (prompt/completion), full "
+                                        "records (jsonl, csv, parquet), or the version's preference records: dpo "
+                                        "(prompt/chosen/rejected), kto (prompt/completion/label).",
+                                        case_sensitive=False)] = Format.jsonl,
     out_path: Annotated[Path | None, typer.Option("--out", "-o", help="A folder (one file per split: train.jsonl, "
                                                   "test.jsonl) or a file (.jsonl, .json, .csv, .parquet) holding "
                                                   "--split. Default exports/<id>/<format>/.", show_default=False)]

@@ -53,6 +53,7 @@ SYSTEM = (
     "useless. reason: one short sentence, in the language of the pair."
 )
 NO_SOURCE = "(no source text for this pair)"
+DOCUMENT_CHARS = 8000  # a pair without a chunk is judged against the start of its document (an entry or item)
 
 
 def judge_messages(question: str, answer: str, source: str | None) -> list[dict[str, str]]:
@@ -62,14 +63,23 @@ def judge_messages(question: str, answer: str, source: str | None) -> list[dict[
 
 
 def _sources(conn: sqlite3.Connection, pool: PairPool) -> list[str | None]:
-    """Each pair's source chunk text, else its evidence quote, else None."""
+    """Each pair's source chunk text, else its evidence quote, else its document (the glossary entry or exam item
+    it was made from, which holds the reference answer), else None: the judge always sees a reference if any."""
     wanted = sorted({int(c) for c in pool.chunk_id.tolist() if c >= 0})
     texts: dict[int, str] = {}
     for lo in range(0, len(wanted), 900):
         part = wanted[lo:lo + 900]
         texts.update(conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({', '.join('?' * len(part))})", part))
     evidence = evidence_of(conn, pool.ids)
-    return [texts.get(int(c)) or (ev or None) for c, ev in zip(pool.chunk_id.tolist(), evidence)]
+    sources = [texts.get(int(c)) or (ev or None) for c, ev in zip(pool.chunk_id.tolist(), evidence)]
+    missing = [int(i) for i, src in zip(pool.ids.tolist(), sources) if src is None]
+    documents: dict[int, str] = {}
+    for lo in range(0, len(missing), 900):
+        part = missing[lo:lo + 900]
+        documents.update(conn.execute(
+            f"SELECT p.id, substr(d.content, 1, {DOCUMENT_CHARS}) FROM qa_pairs p JOIN documents d"
+            f" ON d.id = p.document_id WHERE p.id IN ({', '.join('?' * len(part))})", part))
+    return [src or documents.get(int(i)) or None for i, src in zip(pool.ids.tolist(), sources)]
 
 
 def _previous(conn: sqlite3.Connection) -> dict[int, tuple[float | None, str, dict[str, Any]]]:

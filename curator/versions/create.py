@@ -45,6 +45,7 @@ from curator.versions.layout import (
     versions_root,
 )
 from curator.versions.manifest import build_manifest, write_manifest
+from curator.versions.preferences import FrozenPreferences, combined_id, freeze, write_tables
 from curator.versions.query import Selection
 from curator.versions.snapshot import Snapshot, read_snapshot
 from curator.workspace import Workspace
@@ -106,11 +107,14 @@ def _create(ws: Workspace, message: str, include_pending: bool, test_size: float
             _record_empty_pairs(conn, snapshot, counts["run_id"])
             if snapshot.rows == 0:
                 raise NothingToVersion(_nothing_message(conn, sel, snapshot))
+            step("collecting preference records from the review log")
+            frozen = freeze(conn, snapshot.table, settings)
             tmp = temp_dir_for(ws)
             try:
-                vid, files = _write_files_and_id(tmp, snapshot, settings, step)
-                counts.update(version_id=vid, pairs=snapshot.rows, excluded=snapshot.excluded)
-                result = _put_in_place(ws, conn, tmp, vid, files, snapshot, sel, settings, message, step)
+                vid, files = _write_files_and_id(tmp, snapshot, settings, step, frozen)
+                counts.update(version_id=vid, pairs=snapshot.rows, excluded=snapshot.excluded,
+                              preferences=frozen.pairs.height, negatives=frozen.negatives.height)
+                result = _put_in_place(ws, conn, tmp, vid, files, snapshot, sel, settings, message, step, frozen)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
             counts["created"] = result.created
@@ -119,8 +123,8 @@ def _create(ws: Workspace, message: str, include_pending: bool, test_size: float
         conn.close()
 
 
-def _write_files_and_id(tmp: Path, snapshot: Snapshot, settings: dict[str, Any],
-                        step: Callable[[str], None]) -> tuple[str, list[dict[str, Any]]]:
+def _write_files_and_id(tmp: Path, snapshot: Snapshot, settings: dict[str, Any], step: Callable[[str], None],
+                        frozen: FrozenPreferences) -> tuple[str, list[dict[str, Any]]]:
     """Write the files while the id is computed beside them (both mostly outside the GIL): (id, file entries).
 
     When the id turns out to be a version already, the files are thrown away: a repeated create changes
@@ -128,13 +132,13 @@ def _write_files_and_id(tmp: Path, snapshot: Snapshot, settings: dict[str, Any],
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         vid = pool.submit(version_id, snapshot.table, settings)
-        files = _write_files(tmp, snapshot, step)
-        return vid.result(), files
+        files = _write_files(tmp, snapshot, step, frozen)
+        return combined_id(vid.result(), frozen.pairs, frozen.negatives), files
 
 
 def _put_in_place(ws: Workspace, conn, tmp: Path, vid: str, files: list[dict[str, Any]], snapshot: Snapshot,
                   sel: Selection, settings: dict[str, Any], message: str,
-                  step: Callable[[str], None]) -> CreatedVersion:
+                  step: Callable[[str], None], frozen: FrozenPreferences) -> CreatedVersion:
     """Add the manifest, rename the folder into versions/<id>, and record it (unless it already is a version)."""
     existing = get_version(conn, vid)
     if existing is not None:
@@ -148,6 +152,8 @@ def _put_in_place(ws: Workspace, conn, tmp: Path, vid: str, files: list[dict[str
     manifest = build_manifest(version_id=vid, parent=parent[0] if parent else None, message=message,
                               snapshot=snapshot, sel=sel, settings=settings,
                               judge_enabled=bool(ws.config["filters"]["judge"]), files=files)
+    if not frozen.empty:  # only then: a version without preferences keeps the manifest it always had
+        manifest["preferences"] = frozen.counts()
     write_manifest(tmp, manifest)
     _sync_tree(tmp)
     step("moving the version into place")
@@ -158,9 +164,11 @@ def _put_in_place(ws: Workspace, conn, tmp: Path, vid: str, files: list[dict[str
     return CreatedVersion(vid, target, snapshot.rows, True, manifest)
 
 
-def _write_files(tmp: Path, snapshot: Snapshot, step: Callable[[str], None]) -> list[dict[str, Any]]:
-    """Write data.parquet, contexts.parquet and hf/ into `tmp`; return their manifest entries."""
+def _write_files(tmp: Path, snapshot: Snapshot, step: Callable[[str], None],
+                 frozen: FrozenPreferences) -> list[dict[str, Any]]:
+    """Write data.parquet, contexts.parquet, hf/ and the preference tables into `tmp`; return their manifest entries."""
     tmp.mkdir(parents=True)
+    write_tables(tmp, frozen)
     _check_sample_rows(snapshot.table)
     step(f"writing {DATA_FILE}, {CONTEXTS_FILE} and the Hugging Face DatasetDict")
     with ThreadPoolExecutor(max_workers=1) as pool:  # the parquet writers run outside the GIL meanwhile

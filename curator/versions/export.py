@@ -27,7 +27,8 @@ from curator.workspace import Workspace
 
 CHAT_FORMATS = ("alpaca", "sharegpt", "openai", "trl")
 RECORD_FORMATS = ("jsonl", "csv", "parquet")
-FORMATS = CHAT_FORMATS + RECORD_FORMATS
+PREFERENCE_FORMATS = ("dpo", "kto")  # from the version's preference tables (curator.versions.preferences)
+FORMATS = CHAT_FORMATS + RECORD_FORMATS + PREFERENCE_FORMATS
 SPLITS = ("train", "test")
 TEMPLATE_FIELDS = ("question", "context", "evidence", "language", "origin", "source_uri", "document_uri")
 _SUFFIXES = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}
@@ -98,6 +99,39 @@ def _messages(system: str | None, roles: tuple[str, str, str], prompt: pl.Expr, 
     return pl.concat_list(turns)
 
 
+def preference_rows(version: Version, fmt: str, context: bool) -> pl.DataFrame:
+    """Rows for the dpo or kto format: question (the prompt), answer(s), split, and context when asked.
+
+    dpo: one row per preference record (answer = chosen, rejected). kto: every pair of the version as a
+    desirable completion, and every rejected answer (of a preference record, or a reasoned reject) as an
+    undesirable one, each on the split of its record.
+    """
+    from curator.versions.preferences import read_tables
+
+    pairs, negatives = read_tables(version.path)
+    keep = ["question", "split", "chunk_id", "language"]
+    if fmt == "dpo":
+        if pairs.height == 0:
+            raise ExportError(f"version {version.id} holds no preference records (edits, kept regenerations or "
+                              "keeper choices made before it was created); `curator version show` counts them.")
+        frame = pairs.rename({"prompt": "question", "chosen": "answer"}).select(*keep, "answer", "rejected")
+    else:
+        if pairs.height == 0 and negatives.height == 0:
+            raise ExportError(f"version {version.id} holds no undesirable answers (preference records or rejects "
+                              "with a reason); KTO needs some.")
+        good = version.read(columns=["question", "answer", "split", "chunk_id", "language"]).select(*keep, "answer")
+        bad_pairs = pairs.rename({"prompt": "question", "rejected": "answer"}).select(*keep, "answer")
+        bad_negs = negatives.rename({"prompt": "question", "completion": "answer"}).select(*keep, "answer")
+        frame = pl.concat([good.with_columns(label=pl.lit(True)),
+                           bad_pairs.with_columns(label=pl.lit(False)),
+                           bad_negs.with_columns(label=pl.lit(False))], how="vertical_relaxed")
+    frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(f) for f in TEMPLATE_FIELDS
+                               if f not in frame.columns and f != "context")
+    if context:
+        frame = frame.join(version.contexts(), on="chunk_id", how="left", maintain_order="left")
+    return frame
+
+
 def shape_rows(frame: pl.DataFrame, fmt: str, *, template: str | None, system: str | None,
                context: bool) -> pl.DataFrame:
     """The rows of one export format, from version rows (with a 'context' column when needed)."""
@@ -118,6 +152,14 @@ def shape_rows(frame: pl.DataFrame, fmt: str, *, template: str | None, system: s
         return frame.select(conversations=_messages(system, ("system", "human", "gpt"), prompt, answer,
                                                     key="from", value="value"))
     chat = ("system", "user", "assistant")
+    if fmt == "dpo":  # TRL's conversational preference format
+        return frame.select(prompt=_messages(system, chat, prompt, None),
+                            chosen=pl.concat_list([pl.struct(role=pl.lit("assistant"), content=answer)]),
+                            rejected=pl.concat_list([pl.struct(role=pl.lit("assistant"), content=pl.col("rejected"))]))
+    if fmt == "kto":  # TRL's conversational unpaired preference format
+        return frame.select(prompt=_messages(system, chat, prompt, None),
+                            completion=pl.concat_list([pl.struct(role=pl.lit("assistant"), content=answer)]),
+                            label=pl.col("label"))
     if fmt == "openai":
         return frame.select(messages=_messages(system, chat, prompt, answer))
     return frame.select(prompt=_messages(system, chat, prompt, None),
@@ -127,7 +169,8 @@ def shape_rows(frame: pl.DataFrame, fmt: str, *, template: str | None, system: s
 def _suffix(fmt: str, out: Path) -> str | None:
     """The file type --out names, or None when it names a folder."""
     ext = out.suffix.lower().lstrip(".")
-    allowed = {"jsonl", "json"} if fmt in CHAT_FORMATS or fmt == "jsonl" else {_SUFFIXES[fmt]}
+    allowed = {"jsonl", "json"} if fmt in CHAT_FORMATS + PREFERENCE_FORMATS or fmt == "jsonl" \
+        else {_SUFFIXES[fmt]}
     if ext in allowed:
         return ext
     if ext in {"jsonl", "json", "csv", "parquet"}:
@@ -231,8 +274,15 @@ def export_version(ws: Workspace, ref: str, fmt: str, *, out: Path | None = None
     if template is not None:
         parse_template(template)  # refuse a bad template before reading anything
         context = context or "{context}" in template
-    version = open_version(ws, ref, files=(DATA_FILE, CONTEXTS_FILE) if context else (DATA_FILE,))
-    rows = _version_rows(version, context)
+    if fmt in PREFERENCE_FORMATS:
+        from curator.versions.preferences import NEGATIVES_FILE, PREFERENCES_FILE
+
+        files = (DATA_FILE, PREFERENCES_FILE, NEGATIVES_FILE) + ((CONTEXTS_FILE,) if context else ())
+        version = open_version(ws, ref, files=files)
+        rows = preference_rows(version, fmt, context)
+    else:
+        version = open_version(ws, ref, files=(DATA_FILE, CONTEXTS_FILE) if context else (DATA_FILE,))
+        rows = _version_rows(version, context)
     result = ExportResult(version_id=version.id, format=fmt)
     target = Path(out) if out is not None else ws.path("exports") / version.id / fmt
     ext = _suffix(fmt, target)

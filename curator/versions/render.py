@@ -85,6 +85,11 @@ def render_show(console: Console, record: dict[str, Any]) -> None:
     review = m.get("review", {})
     table.add_row("review", f"{_counts(review.get('by_decision', {}))}; reviewers "
                             f"{_counts(review.get('reviewers', {}))}")
+    prefs = m.get("preferences")
+    if prefs:
+        table.add_row("preferences", f"{prefs['pairs']:,} records ({_counts(prefs.get('pairs_by_split', {}))}; "
+                                     f"{_counts(prefs.get('pairs_by_kind', {}))}); {prefs['negatives']:,} unpaired "
+                                     f"negatives ({_counts(prefs.get('negatives_by_split', {}))})")
     table.add_row("prompts", ", ".join(escape(p) for p in m.get("prompt_versions", [])) or "-")
     table.add_row("models", ", ".join(escape(p) for p in m.get("models", [])) or "-")
     table.add_row("files", ", ".join(f"{escape(x['path'])} ({x['bytes']:,} B)" for x in m["files"]
@@ -152,6 +157,10 @@ def render_stats(console: Console, report: dict[str, Any]) -> None:
     console.print(table)
     console.print(f"Suggested max_length: [bold]{report['suggested_max_length']}[/] "
                   f"({report['truncated_at_suggestion']:,} examples longer). Histogram: {escape(report['png'])}")
+    prefs = report.get("preferences") or {}
+    console.print(f"Preference records: {prefs.get('pairs', 0):,} ({_counts(prefs.get('pairs_by_split', {}))}; "
+                  f"{_counts(prefs.get('pairs_by_kind', {})) or 'none'}); unpaired negatives: "
+                  f"{prefs.get('negatives', 0):,} ({_counts(prefs.get('negatives_by_split', {}))})")
     leaks = report.get("split", {}).get("leaked_test_pairs", {})
     if leaks:
         console.print(f"Split by {report['split']['group_by']}: test pairs sharing a group with a train pair: "

@@ -136,4 +136,13 @@ def version_stats(ws: Workspace, ref: str, *, tokenizer: Path | None = None, sam
             "sampled": bool(sample and version.manifest["counts"]["total"] > sample),
             "lengths": {name: _summary(counts) for name, counts in lengths.items()},
             "suggested_max_length": max_length, "truncated_at_suggestion": truncated, "png": str(png),
-            "split": split}
+            "split": split, "preferences": preference_counts(version.manifest)}
+
+
+def preference_counts(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The version's preference records and unpaired negatives, by split (zeros for a version without any)."""
+    found = manifest.get("preferences") or {}
+    zero = {"train": 0, "test": 0}
+    return {"pairs": found.get("pairs", 0), "negatives": found.get("negatives", 0),
+            "pairs_by_split": found.get("pairs_by_split", zero), "negatives_by_split": found.get("negatives_by_split", zero),
+            "pairs_by_kind": found.get("pairs_by_kind", {})}

@@ -113,9 +113,27 @@ def _content_problems(directory: Path, manifest: dict[str, Any], vid: str) -> tu
     if wrong_split:
         problems.append(f"{DATA_FILE}: {wrong_split:,} rows are in the wrong split for seed {settings['seed']}")
     recomputed = version_id(table, settings)
+    if "preferences" in manifest:  # the preference tables are content too (curator.versions.preferences)
+        pref_problems, recomputed = _preference_problems(directory, manifest, recomputed)
+        problems += pref_problems
     if recomputed != vid:
         problems.append(f"{DATA_FILE}: the rows hash to version id {recomputed}, not {vid} (edited)")
     return problems, frame.height
+
+
+def _preference_problems(directory: Path, manifest: dict[str, Any], pairs_id: str) -> tuple[list[str], str]:
+    """Row counts of the preference tables against the manifest, and the version id with their content."""
+    from curator.versions.preferences import NEGATIVES_FILE, PREFERENCES_FILE, combined_id, read_tables
+
+    try:
+        pairs, negatives = read_tables(directory)
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        return [f"{PREFERENCES_FILE}/{NEGATIVES_FILE}: cannot be read ({type(exc).__name__}: {exc})"], pairs_id
+    problems = []
+    for name, frame, key in ((PREFERENCES_FILE, pairs, "pairs"), (NEGATIVES_FILE, negatives, "negatives")):
+        if frame.height != manifest["preferences"][key]:
+            problems.append(f"{name}: {frame.height:,} rows, the manifest says {manifest['preferences'][key]:,}")
+    return problems, combined_id(pairs_id, pairs, negatives)
 
 
 def _folder_problems(directory: Path, manifest: dict[str, Any], vid: str, report: VerifyReport) -> None:
