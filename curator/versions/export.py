@@ -169,14 +169,18 @@ def shape_rows(frame: pl.DataFrame, fmt: str, *, template: str | None, system: s
 def _suffix(fmt: str, out: Path) -> str | None:
     """The file type --out names, or None when it names a folder."""
     ext = out.suffix.lower().lstrip(".")
-    allowed = {"jsonl", "json"} if fmt in CHAT_FORMATS + PREFERENCE_FORMATS or fmt == "jsonl" \
-        else {_SUFFIXES[fmt]}
+    allowed = _file_types(fmt)
     if ext in allowed:
         return ext
     if ext in {"jsonl", "json", "csv", "parquet"}:
         raise ExportError(f"--out {out} names a .{ext} file, but --format {fmt} writes "
                           + " or ".join(f".{a}" for a in sorted(allowed)) + " files.")
     return None
+
+
+def _file_types(fmt: str) -> set[str]:
+    """The file types a single-file --out may name for this format."""
+    return {"jsonl", "json"} if fmt in CHAT_FORMATS + PREFERENCE_FORMATS or fmt == "jsonl" else {_SUFFIXES[fmt]}
 
 
 def _check_target(path: Path, force: bool) -> None:
@@ -294,8 +298,7 @@ def export_version(ws: Workspace, ref: str, fmt: str, *, out: Path | None = None
         return result
     if target.exists() and not target.is_dir():
         raise ExportError(f"--out {target} is an existing file, not a folder; name a folder, or a file ending in "
-                          + " or ".join(sorted({"jsonl", "json"} if fmt in CHAT_FORMATS or fmt == "jsonl"
-                                               else {_SUFFIXES[fmt]})) + ".")
+                          + " or ".join(f".{t}" for t in sorted(_file_types(fmt))) + ".")
     ext = _SUFFIXES.get(fmt, "jsonl")
     planned, names = [], []
     for name in (SPLITS if split == "all" else (split,)):
