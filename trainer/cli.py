@@ -48,6 +48,26 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     return found
 
 
+def generation_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("generation (default: the base model's generation config plus a "
+                                      "repetition guard, seeded)")
+    group.add_argument("--greedy", action="store_true", help="plain greedy decoding, no repetition guard")
+    group.add_argument("--temperature", type=float, help="0: greedy")
+    group.add_argument("--top-p", type=float)
+    group.add_argument("--top-k", type=int)
+    group.add_argument("--repetition-penalty", type=float)
+    group.add_argument("--no-repeat-ngram-size", type=int, help="0: no guard")
+    group.add_argument("--generation-seed", dest="generation_seed", type=int)
+
+
+def explicit_generation(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("temperature", "top_p", "top_k", "repetition_penalty", "no_repeat_ngram_size")
+    found = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    if getattr(args, "generation_seed", None) is not None:
+        found["seed"] = args.generation_seed
+    return found
+
+
 def _last_run(runs: Path) -> Path:
     done = sorted((p for p in runs.glob("*/run.json")), key=lambda p: p.stat().st_mtime)
     if not done:
@@ -78,11 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--runs", type=Path, default=Path("runs"))
     ev.add_argument("--version", type=Path, help="evaluate on another version directory's test split")
     ev.add_argument("--max-new-tokens", type=int, default=128)
-    ev.add_argument("--batch-size", type=int, default=32)
-    ev.add_argument("--temperature", type=float, default=0.0)
-    ev.add_argument("--repetition-penalty", type=float, default=1.0)
+    ev.add_argument("--batch-size", type=int, default=0, help="answers generated at once (0: 256 on a GPU)")
+    generation_args(ev)
     ev.add_argument("--limit", type=int, default=0)
-    ev.add_argument("--embedding-model", default="")
+    ev.add_argument("--embedding-model", default="", help="SemScore model folder; 'none' leaves SemScore "
+                    "out (answers.jsonl keeps the answers to score elsewhere)")
     ev.add_argument("--low-semscore", type=float, default=0.5)
     for command in (train, ev):
         command.add_argument("--json", action="store_true", help="print one JSON document at the end")
@@ -115,12 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.json and manifest.get("status") == "done":  # the other data-parallel ranks return unfinished
             print(json.dumps(manifest, ensure_ascii=False, default=str))
         return 0
-    from trainer.evaluate import EvalOptions, evaluate
-    from trainer.generate import Settings
+    from trainer.evaluate import EvalOptions, evaluate, settings_for_run
 
     run_dir = args.run or _last_run(args.runs)
-    settings = Settings(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-                        temperature=args.temperature, repetition_penalty=args.repetition_penalty)
+    settings = settings_for_run(run_dir, greedy=args.greedy, max_new_tokens=args.max_new_tokens,
+                                batch_size=args.batch_size, **explicit_generation(args))
     report = evaluate(run_dir, EvalOptions(version_dir=args.version, settings=settings, limit=args.limit,
                                            embedding_model=args.embedding_model, low_semscore=args.low_semscore,
                                            judge_off_reason="python -m trainer has no judge endpoint"), log=log)

@@ -10,6 +10,7 @@ the batches the killed one would have.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -118,3 +119,31 @@ def answer_token_count(labels: torch.Tensor) -> int:
 
 def real_token_count(data: Tokenized, indices: list[int]) -> int:
     return int(sum(len(data.ids[i]) for i in indices))
+
+
+def validation_split(examples: list[Example], fraction: float, max_examples: int, min_train: int,
+                     seed: int) -> tuple[list[int], list[int]]:
+    """(train indices, validation indices): whole source items go to validation, never half of one.
+
+    An item is drawn when a hash of (seed, its group) falls under `fraction`, so the draw does not depend on
+    the other pairs; items are taken in hash order until `max_examples`. Train splits under `min_train`
+    pairs keep everything for training.
+    """
+    everything = list(range(len(examples)))
+    if fraction <= 0 or len(examples) < min_train:
+        return everything, []
+    position: dict[str, float] = {}
+    for i, e in enumerate(examples):
+        group = e.group or e.lineage_id or f"row:{i}"
+        if group not in position:
+            digest = hashlib.blake2b(f"{seed}\x1f{group}".encode(), digest_size=8).digest()
+            position[group] = int.from_bytes(digest, "big") / 2**64
+    members: dict[str, list[int]] = {}
+    for i, e in enumerate(examples):
+        members.setdefault(e.group or e.lineage_id or f"row:{i}", []).append(i)
+    chosen: set[int] = set()
+    for group in sorted((g for g, p in position.items() if p < fraction), key=position.__getitem__):
+        if len(chosen) + len(members[group]) > max_examples:
+            break
+        chosen.update(members[group])
+    return [i for i in everything if i not in chosen], sorted(chosen)

@@ -27,6 +27,7 @@ from trainer.presets import Hyper
 
 CHECKPOINTS = "checkpoints"
 METRICS = "metrics.jsonl"
+BEST = "best"  # the adapter of the best validation loss so far (kept apart from the rolling checkpoints)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class FitResult:
     resumed_from: int = 0
     compiled: bool = False
     losses: list[tuple[int, float]] = field(default_factory=list)
+    validation: dict[str, Any] = field(default_factory=dict)  # curve, best step and loss, stopped early
 
 
 def schedule(data: Tokenized, hyper: Hyper, world: int) -> tuple[list[list[int]], int]:
@@ -125,9 +127,68 @@ def _keep_metrics_until(run_dir: Path, step: int) -> None:
     file.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
 
 
+def _save_best(run_dir: Path, model: Any, step: int, loss: float) -> None:
+    from peft import get_peft_model_state_dict
+    from safetensors.torch import save_file
+
+    target, tmp = run_dir / BEST, run_dir / f".tmp-{BEST}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_file({k: v.detach().contiguous().cpu() for k, v in get_peft_model_state_dict(model).items()},
+              str(tmp / "adapter.safetensors"))
+    (tmp / "best.json").write_text(json.dumps({"step": step, "val_loss": loss}) + "\n", encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+
+
+def load_best(run_dir: Path, model: Any) -> dict[str, Any] | None:
+    """Put the best validation checkpoint's adapter weights into `model`; its step and loss, or None."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    folder = run_dir / BEST
+    if not (folder / "best.json").exists():
+        return None
+    set_peft_model_state_dict(model, load_file(str(folder / "adapter.safetensors")))
+    return json.loads((folder / "best.json").read_text(encoding="utf-8"))
+
+
+class _Validator:
+    """The answer-token loss of the validation slice, each process scoring its share of fixed batches."""
+
+    def __init__(self, data: Tokenized | None, hyper: Hyper, pad_id: int, accelerator: Any) -> None:
+        self.data, self.pad_id, self.accelerator = data, pad_id, accelerator
+        self.batches = [] if data is None or not len(data) else token_batches(
+            data.lengths, hyper.batch_tokens, hyper.max_batch_size, hyper.seed, 0)
+
+    def __bool__(self) -> bool:
+        return bool(self.batches)
+
+    @torch.no_grad()
+    def loss(self, wrapper: Any, autocast: Any) -> float:
+        acc = self.accelerator
+        device = acc.device
+        total = torch.zeros(2, device=device, dtype=torch.float64)
+        for indices in self.batches[acc.process_index::acc.num_processes]:
+            batch = collate(self.data, indices, self.pad_id)
+            with autocast:
+                loss_sum, count = wrapper(batch["input_ids"].to(device), batch["labels"].to(device))
+            total[0] += loss_sum.double()
+            total[1] += count
+        if acc.num_processes > 1:
+            total = acc.reduce(total, reduction="sum")
+        return round(float(total[0] / total[1].clamp(min=1)), 5)
+
+
 def fit(model: Any, data: Tokenized, hyper: Hyper, run_dir: Path, *, pad_id: int,
-        on_log: Callable[[dict[str, Any]], None] | None = None, accelerator: Any = None) -> FitResult:
-    """Train the LoRA parameters of `model` on `data`; checkpoints and metrics go under run_dir."""
+        on_log: Callable[[dict[str, Any]], None] | None = None, accelerator: Any = None,
+        validation: Tokenized | None = None) -> FitResult:
+    """Train the LoRA parameters of `model` on `data`; checkpoints and metrics go under run_dir.
+
+    With a `validation` slice, its loss is measured before training and every `eval_every` steps; the best
+    adapter is kept in run_dir/best/ and put back into `model` at the end, and the run stops once
+    `patience` evaluations in a row found no better loss.
+    """
     from accelerate import Accelerator
 
     accelerator = accelerator or Accelerator()
@@ -146,20 +207,46 @@ def fit(model: Any, data: Tokenized, hyper: Hyper, run_dir: Path, *, pad_id: int
                                   fused=device.type == "cuda")
     warmup = round(hyper.warmup_fraction * total_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(total_steps, warmup))
-    state = {"step": 0, "tokens": 0, "answer_tokens": 0, "elapsed_s": 0.0}
+    state: dict[str, Any] = {"step": 0, "tokens": 0, "answer_tokens": 0, "elapsed_s": 0.0,
+                             "val_curve": [], "best": None, "since_best": 0, "stopped_early": False}
     checkpoint = latest_checkpoint(run_dir)
     if checkpoint is not None:
-        state = _load_checkpoint(checkpoint, model, optimizer, scheduler)
+        state = {**state, **_load_checkpoint(checkpoint, model, optimizer, scheduler)}
         if main:
             _keep_metrics_until(run_dir, state["step"])
     resumed_from = state["step"]
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast(
         "cpu", enabled=False)
+    validator = _Validator(validation, hyper, pad_id, accelerator)
+    eval_every = hyper.eval_every or max(1, total_steps // 10)
+
+    def validate(at: int) -> bool:
+        """Score the slice at step `at`, keep the adapter if it is the best yet; True when it is time to stop."""
+        loss = validator.loss(wrapper, autocast)
+        state["val_curve"].append([at, loss])
+        if state["best"] is None or loss < state["best"]["val_loss"]:
+            state["best"], state["since_best"] = {"step": at, "val_loss": loss}, 0
+            if main:
+                _save_best(run_dir, accelerator.unwrap_model(wrapper).model, at, loss)
+        else:
+            state["since_best"] += 1
+        record = {"step": at, "total_steps": total_steps, "val_loss": loss, "best_step": state["best"]["step"],
+                  "best_val_loss": state["best"]["val_loss"],
+                  "elapsed_s": round(state["elapsed_s"] + time.perf_counter() - started, 2)}
+        if main:
+            with open(run_dir / METRICS, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record) + "\n")
+            if on_log:
+                on_log(record)
+        return bool(hyper.patience) and state["since_best"] >= hyper.patience
+
     per_step = hyper.grad_accum * world
     model.train()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     started = time.perf_counter()
+    if validator and resumed_from == 0 and not state["val_curve"]:
+        validate(0)
     window_loss = torch.zeros((), device=device)
     window_tokens = 0
     steady_mark: tuple[float, int] | None = None
@@ -196,7 +283,11 @@ def fit(model: Any, data: Tokenized, hyper: Hyper, run_dir: Path, *, pad_id: int
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             steady_mark = (time.perf_counter(), state["tokens"])
-        last = step == total_steps
+        stop = False
+        if validator and (step % eval_every == 0 or step == total_steps):
+            stop = validate(step)
+            state["stopped_early"] = stop and step < total_steps
+        last = step == total_steps or stop
         if step % hyper.log_every == 0 or last:
             total = window_loss.clone()
             if world > 1:
@@ -225,9 +316,12 @@ def fit(model: Any, data: Tokenized, hyper: Hyper, run_dir: Path, *, pad_id: int
                 if on_log:
                     on_log({"event": "checkpoint", "step": step})
             accelerator.wait_for_everyone()
+        if stop:
+            break
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     finished = time.perf_counter()
+    best = load_best(run_dir, accelerator.unwrap_model(wrapper).model) if validator else None
     wall = state["elapsed_s"] + finished - started
     steady = None
     if steady_mark is not None and state["tokens"] > steady_mark[1]:
@@ -237,11 +331,15 @@ def fit(model: Any, data: Tokenized, hyper: Hyper, run_dir: Path, *, pad_id: int
                      answer_tokens=state["answer_tokens"], wall_s=wall, tokens_per_s=state["tokens"] / max(wall, 1e-9),
                      steady_tokens_per_s=steady, peak_memory_gib=peak,
                      final_loss=losses[-1][1] if losses else None, resumed_from=resumed_from, losses=losses,
-                     compiled=compiled)
+                     compiled=compiled, validation={} if not validator else {
+                         "examples": len(validation) if validation is not None else 0, "every_steps": eval_every,
+                         "patience": hyper.patience, "curve": state["val_curve"],
+                         "best_step": best["step"] if best else None, "best_val_loss": best["val_loss"] if best else None,
+                         "stopped_early": state["stopped_early"]})
 
 
 def speed_up_cuda(model: Any, compile_layers: bool) -> None:
-    """CUDA settings measured to matter for small models (tests/bench/train_gpu.py).
+    """CUDA settings measured to matter for small models (benchmarks/train_gpu.py).
 
     cuDNN attention builds an execution plan for every new (batch, length) shape,
     about 4 ms of CPU per layer and pass, and token-budget batches change shape

@@ -15,19 +15,34 @@ def _pyplot():
     return plt
 
 
-def loss_curve(metrics_file: Path, out: Path, title: str) -> Path | None:
-    points = []
+def read_curves(metrics_file: Path) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """(training loss points, validation loss points) of a run's metrics.jsonl, each as (step, loss)."""
+    train, validation = [], []
     if metrics_file.exists():
         for line in metrics_file.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 record = json.loads(line)
                 if "loss" in record:
-                    points.append((record["step"], record["loss"]))
-    if not points:
+                    train.append((record["step"], record["loss"]))
+                if "val_loss" in record:
+                    validation.append((record["step"], record["val_loss"]))
+    return train, validation
+
+
+def loss_curve(metrics_file: Path, out: Path, title: str) -> Path | None:
+    train, validation = read_curves(metrics_file)
+    if not train and not validation:
         return None
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot([p[0] for p in points], [p[1] for p in points], marker="o" if len(points) < 30 else None)
+    ax.plot([p[0] for p in train], [p[1] for p in train], marker="o" if len(train) < 30 else None,
+            label="training loss")
+    if validation:
+        ax.plot([p[0] for p in validation], [p[1] for p in validation], marker="s", color="#cc3311",
+                label="validation loss")
+        best = min(validation, key=lambda p: p[1])
+        ax.axvline(best[0], color="#cc3311", linestyle=":", alpha=0.6, label=f"best checkpoint (step {best[0]})")
+        ax.legend()
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("answer-token cross-entropy")
     ax.set_title(title)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
+
+from trainer.errors import SettingsError
 
 PRESETS = ("smoke", "default", "long")
 
@@ -15,7 +18,7 @@ class Hyper:
     epochs: float = 2.0
     max_steps: int = 0  # 0: as many optimizer steps as the epochs give
     learning_rate: float = 2e-4
-    warmup_fraction: float = 0.03
+    warmup_fraction: float = 0.05
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     lora_r: int = 16
@@ -40,6 +43,17 @@ class Hyper:
     save_every: int = 200  # optimizer steps between checkpoints; the last step always saves
     keep_checkpoints: int = 2
     loss_chunk: int = 4096
+    # The recipe rule (fit_to_data): batch size and epochs from the version's size and lengths, for the
+    # settings the user did not give.
+    auto_recipe: bool = False
+    min_steps: int = 500  # optimizer steps the rule aims for at least
+    # Validation: a slice of the train split, drawn by source item, scored every eval_every steps; the best
+    # adapter is kept, and training stops after `patience` evaluations without a better loss.
+    validation_fraction: float = 0.0
+    validation_max: int = 512  # examples at most (the loss of 512 answers is steady enough to rank checkpoints)
+    validation_min_train: int = 200  # smaller train splits keep every pair for training
+    eval_every: int = 0  # 0: about ten evaluations per run
+    patience: int = 3  # 0: never stop early (the best checkpoint is still kept)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,7 +62,7 @@ class Hyper:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
-            raise ValueError(f"unknown training setting(s): {', '.join(unknown)}")
+            raise SettingsError(f"unknown training setting(s): {', '.join(unknown)}")
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -58,13 +72,51 @@ def preset(name: str, on_gpu: bool) -> Hyper:
         return Hyper(epochs=1, max_steps=6, learning_rate=1e-3, warmup_fraction=0.0, batch_tokens=1024,
                      max_batch_size=8, log_every=1, save_every=3, max_length_cap=512)
     if name == "default":
-        return Hyper(compile=True) if on_gpu else Hyper(batch_tokens=2048, max_batch_size=16, log_every=5,
-                                                        save_every=50)
+        fitted = {"auto_recipe": True, "validation_fraction": 0.05}
+        return Hyper(compile=True, **fitted) if on_gpu else Hyper(batch_tokens=2048, max_batch_size=16, log_every=5,
+                                                                  save_every=50, **fitted)
     if name == "long":
         return preset("default", on_gpu).updated(epochs=4.0)
-    raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    raise SettingsError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
 
 
 def from_dict(values: dict[str, Any]) -> Hyper:
     known = {f.name for f in fields(Hyper)}
     return Hyper(**{k: v for k, v in values.items() if k in known})
+
+
+# Examples per optimizer step by train-split size, found by measurement (docs/benchmarks.md, "recipe rule"):
+# a few thousand pairs learn best from small batches and many steps; large versions afford larger batches.
+BATCH_EXAMPLES = ((2_000, 8), (6_000, 16), (15_000, 32))
+LARGE_BATCH_EXAMPLES = 64
+MAX_AUTO_EPOCHS = 8
+
+
+def examples_per_step(n_train: int) -> int:
+    return next((b for limit, b in BATCH_EXAMPLES if n_train < limit), LARGE_BATCH_EXAMPLES)
+
+
+def fit_to_data(hyper: Hyper, n_train: int, mean_length: float, given: set[str]) -> tuple[Hyper, dict[str, Any]]:
+    """The recipe rule: batch size and epochs from the train split's size and mean example length.
+
+    A step takes `examples_per_step(n)` examples on average (batch_tokens = that many mean-length examples),
+    and the epochs are raised (from the preset's, up to MAX_AUTO_EPOCHS) until the run makes at least
+    `min_steps` optimizer steps, so that a small version still learns its format and when to stop. Settings
+    in `given` (the user's own) are left alone. Returns the new settings and what the rule decided.
+    """
+    if not hyper.auto_recipe or n_train == 0:
+        return hyper, {}
+    batch = examples_per_step(n_train)
+    changes: dict[str, Any] = {}
+    if "batch_tokens" not in given:
+        changes["batch_tokens"] = max(256, int(math.ceil(batch * max(mean_length, 1.0) / 64) * 64))
+        changes["max_batch_size"] = max(hyper.max_batch_size, 4 * batch)
+    per_epoch = max(1, round(n_train / batch))
+    if "epochs" not in given and not hyper.max_steps:
+        changes["epochs"] = float(min(MAX_AUTO_EPOCHS, max(hyper.epochs, math.ceil(hyper.min_steps / per_epoch))))
+    fitted = hyper.updated(**changes)
+    return fitted, {"rule": "examples per step by train size "
+                            f"{dict((f'<{limit}', b) for limit, b in BATCH_EXAMPLES)}, else {LARGE_BATCH_EXAMPLES}; "
+                            f"epochs raised until >= {hyper.min_steps} steps (at most {MAX_AUTO_EPOCHS})",
+                    "train_examples": n_train, "mean_length": round(mean_length, 1),
+                    "examples_per_step": batch, "expected_steps": int(per_epoch * fitted.epochs), **changes}

@@ -53,11 +53,11 @@ def write_markdown(report: dict[str, Any], rows: list[dict[str, Any]], out: Path
     plots = report.get("files", {}).get("plots", {})
     lines += [f"![{name}]({file})" for name, file in plots.items()] + [""]
     lines += [f"## Flagged for review ({report['eval_low']['count']} pairs: {report['eval_low']['rule']})", ""]
-    worst = sorted(rows, key=lambda r: r["fine_tuned"]["semscore"])[:WORST_SHOWN]
+    worst = sorted(rows, key=lambda r: r["fine_tuned"]["semscore"] or 0.0)[:WORST_SHOWN]
     if worst:
         lines += ["| pair | question | reference | fine-tuned answer | SemScore |", "|---|---|---|---|---|"]
         for row in worst:
             lines.append(f"| {row['pair_id']} | {_cell(row['question'], 60)} | {_cell(row['reference'], 60)} | "
-                         f"{_cell(row['fine_tuned']['answer'], 60)} | {row['fine_tuned']['semscore']:.2f} |")
+                         f"{_cell(row['fine_tuned']['answer'], 60)} | {_fmt(row['fine_tuned']['semscore'])} |")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out

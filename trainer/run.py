@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from trainer import environment
-from trainer.data import build, choose_max_length, encode_all, length_stats
+from trainer.data import build, choose_max_length, encode_all, length_stats, validation_split
+from trainer.errors import TrainerError
 from trainer.formatting import Formatter
 from trainer.loop import METRICS, fit
 from trainer.model import add_lora, base_hash, load_base, load_tokenizer, merge_to, resolve_base
-from trainer.presets import Hyper, from_dict, preset
+from trainer.presets import Hyper, fit_to_data, from_dict, preset
 from trainer.version import read_version
 
 RUN_FILE = "run.json"
@@ -33,7 +34,7 @@ CPU_MESSAGE = ("no CUDA GPU found: training LoRA in float32 on the CPU, without 
                "CUDA and bitsandbytes). Keep to the smoke preset or a small model here.")
 
 
-class RunError(Exception):
+class RunError(TrainerError):
     pass
 
 
@@ -65,6 +66,7 @@ def plan(version_dir: Path, runs_dir: Path, *, base: str | None, preset_name: st
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(run_dir / RUN_FILE, {
         "id": run_id, "status": "planned", "created_at": environment.now(), "preset": preset_name,
+        "given": sorted(k for k, v in overrides.items() if v is not None),  # the recipe rule leaves these alone
         "version": {"path": str(Path(version_dir).resolve())}, "base_model": {"name": base or "gemma-3-270m"},
         "hyperparameters": hyper.as_dict()})
     return run_dir
@@ -101,7 +103,12 @@ def execute(run_dir: Path, *, merge: bool = False, report_to: str = "",
     encoded = encode_all(formatter, version.train)
     lengths = length_stats(_lengths(encoded))
     max_length = hyper.max_length or choose_max_length(_lengths(encoded), hyper.max_length_cap)
-    data = build(encoded, max_length)
+    train_rows, val_rows = validation_split(version.train, hyper.validation_fraction, hyper.validation_max,
+                                            hyper.validation_min_train, hyper.seed)
+    data = build([encoded[i] for i in train_rows], max_length)
+    validation = build([encoded[i] for i in val_rows], max_length) if val_rows else None
+    hyper, recipe = fit_to_data(hyper, len(data), float(data.lengths.mean()) if len(data) else 0.0,
+                                set(manifest.get("given", [])))
     manifest.update({
         "status": "running", "started_at": manifest.get("started_at") or environment.now(),
         "version": {"id": version.id, "path": str(version.path), "train_pairs": len(version.train),
@@ -111,13 +118,22 @@ def execute(run_dir: Path, *, merge: bool = False, report_to: str = "",
         "template": formatter.template, "stop_token_ids": formatter.stop_ids(),
         "hyperparameters": {**hyper.as_dict(), "max_length": max_length},
         "data": {"train_examples": len(data), "length_stats": lengths, "truncated_answers": data.truncated,
-                 "dropped_long_prompts": data.dropped},
+                 "dropped_long_prompts": data.dropped,
+                 "validation_examples": len(validation) if validation is not None else 0,
+                 "validation_items": len({version.train[i].group for i in val_rows})},
+        "recipe": recipe,
         "code": environment.code_version(), "hardware": environment.hardware(accelerator)})
     if main:
         write_json(run_dir / RUN_FILE, manifest)
         log(f"run {manifest['id']}: {len(data)} training pairs from version {version.id}, "
             f"template {formatter.template}, max_length {max_length}, on {manifest['hardware']['device']}"
             + (" with 4-bit QLoRA" if hyper.quantize else " with LoRA (no quantization)"))
+        if recipe:
+            log(f"recipe: about {recipe['examples_per_step']} examples a step (batch_tokens {hyper.batch_tokens}), "
+                f"{hyper.epochs:g} epochs, about {recipe['expected_steps']} steps")
+        if validation is not None:
+            log(f"validation: {len(validation)} pairs of {manifest['data']['validation_items']} source items "
+                "held out of training")
     model = load_base(base_path, device=device, quantize=hyper.quantize)
     import torch
 
@@ -132,7 +148,8 @@ def execute(run_dir: Path, *, merge: bool = False, report_to: str = "",
         if on_log:
             on_log(record)
 
-    result = fit(model, data, hyper, run_dir, pad_id=pad_id, on_log=logged, accelerator=accelerator)
+    result = fit(model, data, hyper, run_dir, pad_id=pad_id, on_log=logged, accelerator=accelerator,
+                 validation=validation)
     if not main:
         return manifest
     adapter = run_dir / "adapter"
@@ -148,12 +165,16 @@ def execute(run_dir: Path, *, merge: bool = False, report_to: str = "",
         "steady_tokens_per_s": None if result.steady_tokens_per_s is None else round(result.steady_tokens_per_s, 1),
         "peak_memory_gib": None if result.peak_memory_gib is None else round(result.peak_memory_gib, 3),
         "peak_rss_gib": environment.peak_rss_gib(), "final_loss": result.final_loss,
-        "compiled_layers": result.compiled}})
+        "compiled_layers": result.compiled, "train_curve": [list(p) for p in result.losses],
+        "validation": result.validation or None,
+        # The adapter saved is the best validation checkpoint's when there is a validation slice.
+        "adapter_step": result.steps if not result.validation else result.validation["best_step"]}})
     if merge:
         del model
         manifest["merged"] = str(merge_to(run_dir, run_dir / "merged", log))
     write_json(run_dir / RUN_FILE, manifest)
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)  # adapter/ holds the final weights
+    shutil.rmtree(run_dir / "best", ignore_errors=True)
     return manifest
 
 

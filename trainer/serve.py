@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.formatting import Formatter
-from trainer.generate import Generated, Settings, generate
+from trainer.generate import Generated, Settings, default_settings, generate
 from trainer.presets import from_dict
 from trainer.version import Example
 
@@ -49,15 +49,25 @@ class Chatbot:
             return generate(self.model, formatter, [Example(question=question, answer="")], settings,
                             use_adapter=use_adapter)[0]
 
+    def default_settings(self, *, greedy: bool = False, **explicit: Any) -> Settings:
+        """The run's generation setting, the one `curator eval` uses, with `explicit` values on top."""
+        return default_settings(self.manifest.get("base_model", {}).get("path"), greedy=greedy,
+                                **{"batch_size": 1, **explicit})
+
     def prompt_tokens(self, question: str) -> int:
         return len(self.formatter.prompt_ids(Example(question=question, answer="")))
 
 
 def _settings(body: dict[str, Any], defaults: Settings) -> Settings:
-    return Settings(max_new_tokens=int(body.get("max_tokens") or body.get("max_completion_tokens")
-                                       or defaults.max_new_tokens),
-                    temperature=float(body.get("temperature", defaults.temperature) or 0.0),
-                    top_p=float(body.get("top_p", defaults.top_p) or 1.0), batch_size=1)
+    """The server's default setting (the run's, as eval uses), with what the request asks for on top."""
+    asked = {"max_new_tokens": body.get("max_tokens") or body.get("max_completion_tokens"),
+             "temperature": body.get("temperature"), "top_p": body.get("top_p"), "seed": body.get("seed")}
+    asked = {k: v for k, v in asked.items() if v is not None}
+    kinds = {"max_new_tokens": int, "temperature": float, "top_p": float, "seed": int}
+    values = {**defaults.as_dict(), **{k: kinds[k](v) for k, v in asked.items()}, "batch_size": 1}
+    if asked:
+        values["origin"] = f"{defaults.origin}; request " + ", ".join(f"{k} {v}" for k, v in sorted(asked.items()))
+    return Settings(**values)
 
 
 def _question(body: dict[str, Any]) -> tuple[str, str | None]:
@@ -133,5 +143,6 @@ def make_handler(bot: Chatbot, defaults: Settings) -> type[BaseHTTPRequestHandle
 
 
 def make_server(bot: Chatbot, port: int, defaults: Settings | None = None) -> ThreadingHTTPServer:
+    """`defaults`: the generation setting of requests that name none (default: bot.default_settings())."""
     """The HTTP server on 127.0.0.1:port (port 0 picks a free one); call serve_forever() to run it."""
-    return ThreadingHTTPServer((HOST, port), make_handler(bot, defaults or Settings()))
+    return ThreadingHTTPServer((HOST, port), make_handler(bot, defaults or bot.default_settings()))

@@ -15,6 +15,8 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from trainer.errors import TrainerError
+
 MANIFEST = "manifest.json"
 DATA = "data.parquet"
 CONTEXTS = "contexts.parquet"
@@ -23,7 +25,7 @@ REQUIRED_COLUMNS = ("question", "answer", "split")
 CONTAMINATION_FLAGS = frozenset({"contamination"})
 
 
-class VersionReadError(Exception):
+class VersionReadError(TrainerError):
     """A version directory the trainer cannot use; the message names the file and the problem."""
 
 
@@ -38,6 +40,7 @@ class Example:
     context: str | None = None
     language: str | None = None
     flags: list[str] = field(default_factory=list)
+    group: str | None = None  # the pair's source item: pairs of one item never straddle train and validation
 
     @property
     def contaminated(self) -> bool:
@@ -54,6 +57,18 @@ class VersionData:
     @property
     def id(self) -> str:
         return str(self.manifest.get("id") or self.path.name)
+
+
+def item_group(row: dict[str, Any]) -> str | None:
+    """The pair's source item, as curator.versions.identity.split_group(row, "item") names it.
+
+    Written out here because the trainer reads a version without curator (a GPU machine may have neither
+    polars nor curator's other needs); tests/trainer checks the two agree.
+    """
+    for column, prefix in (("chunk_id", "chunk:"), ("document_id", "document:"), ("source_id", "source:")):
+        if row.get(column) is not None:
+            return f"{prefix}{int(row[column])}"
+    return None if row.get("lineage_id") is None else str(row["lineage_id"])
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -119,5 +134,5 @@ def read_version(path: str | Path, context_field: str = "") -> VersionData:
         splits[split].append(Example(
             question=str(row["question"] or ""), answer=str(row["answer"] or ""), pair_id=row.get("pair_id"),
             lineage_id=row.get("lineage_id"), context=context or None, language=row.get("language"),
-            flags=_flag_kinds(row.get("flags"), where)))
+            flags=_flag_kinds(row.get("flags"), where), group=item_group(row)))
     return VersionData(path=path, manifest=manifest, train=splits["train"], test=splits["test"])

@@ -25,10 +25,16 @@ from curator.cli.training_support import judge_for, resolve_run, resolve_version
 from curator.errors import CuratorError
 from curator.store.evaluations import write_eval_low
 from curator.store.runs import stage_run
+from trainer.errors import TrainerError
 
+GREEDY_HELP = "Plain greedy decoding, without the repetition guard (the default before 0.2)."
+TEMPERATURE_HELP = ("0 is greedy (default: the base model's generation config, else greedy; always with a "
+                    "repetition guard).")
+NGRAM_HELP = "No n-gram of this many tokens twice in an answer (default 4; 0 turns the guard off)."
 PRESET_HELP = "smoke: a handful of steps (tests, the demo); default: 2 epochs; long: 4 epochs."
-TRAINER_ERRORS = ("VersionReadError", "TemplateError", "RunError", "BundledModelMissing", "EmbeddingModelMissing",
-                  "ValueError", "OSError")
+# What the trainer raises for the user (its TrainerError hierarchy) and file-system failures print one line;
+# anything else is a bug and keeps its traceback.
+USER_FACING = (TrainerError, OSError)
 
 
 def _fail(exc: Exception) -> CuratorError:
@@ -125,10 +131,8 @@ def train(
             version_dir = resolve_version(ws, conn, version)
             run_dir = plan(version_dir, runs_dir, base=base if base is not None else cfg["base_model"],
                            preset_name=preset or cfg["preset"], overrides=overrides, on_gpu=torch.cuda.is_available())
-    except Exception as exc:
-        if type(exc).__name__ in TRAINER_ERRORS:
-            raise _fail(exc) from exc
-        raise
+    except USER_FACING as exc:
+        raise _fail(exc) from exc
     log = err.print if json_out else out.print
     with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus,
                                    "method": read_run(run_dir).get("method", "sft")}) as counts:
@@ -182,10 +186,8 @@ def _train_here(run_dir: Path, merge: bool, report_to: str, log: Any, execute: A
 
         try:
             return execute(run_dir, merge=merge, report_to=report_to, log=log, on_log=on_log)
-        except Exception as exc:
-            if type(exc).__name__ in TRAINER_ERRORS:
-                raise _fail(exc) from exc
-            raise
+        except USER_FACING as exc:
+            raise _fail(exc) from exc
 
 
 def _check_gpus(gpus: int) -> None:
@@ -258,16 +260,20 @@ def eval_(
     judge: Annotated[bool | None, typer.Option("--judge/--no-judge", help="Grade truthfulness 1-5 with the "
                                                   "\\[llm] endpoint (default: \\[train].judge).")] = None,
     max_new_tokens: Annotated[int | None, typer.Option(help="Tokens generated per answer.")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Answers generated at once.")] = None,
-    temperature: Annotated[float, typer.Option(help="0 is greedy decoding.")] = 0.0,
+    batch_size: Annotated[int | None, typer.Option(help="Answers generated at once (default "
+                                                  "\\[train].eval_batch_size; 0: 256 on a GPU).")] = None,
+    greedy: Annotated[bool, typer.Option("--greedy", help=GREEDY_HELP)] = False,
+    temperature: Annotated[float | None, typer.Option(help=TEMPERATURE_HELP, show_default=False)] = None,
+    top_p: Annotated[float | None, typer.Option(help="Nucleus sampling mass.", show_default=False)] = None,
+    repetition_penalty: Annotated[float | None, typer.Option(help="1 is none.", show_default=False)] = None,
+    no_repeat_ngram_size: Annotated[int | None, typer.Option(help=NGRAM_HELP, show_default=False)] = None,
     embedding_model: Annotated[str | None, typer.Option(help="SemScore embedding model folder "
                                                            "(default: the packaged all-MiniLM-L6-v2).")] = None,
     limit: Annotated[int, typer.Option(help="Evaluate only the first N test pairs (0: all).")] = 0,
     json_out: JsonOpt = False,
 ) -> None:
     """Evaluate a training run on its version's test split: SemScore, truthfulness judge, before and after."""
-    from trainer.evaluate import EvalOptions, evaluate
-    from trainer.generate import Settings
+    from trainer.evaluate import EvalOptions, evaluate, settings_for_run
 
     ws = current_workspace()
     cfg = ws.config["train"]
@@ -276,8 +282,10 @@ def eval_(
         raise CuratorError("name a run (see runs/) or pass --last.")
     run_dir = resolve_run(ws.path("runs"), run or "", last=last)
     version_dir = resolve_version(ws, conn, version) if version else None
-    settings = Settings(max_new_tokens=max_new_tokens or cfg["eval_max_new_tokens"],
-                        batch_size=batch_size or cfg["eval_batch_size"], temperature=temperature)
+    settings = settings_for_run(run_dir, greedy=greedy, max_new_tokens=max_new_tokens or cfg["eval_max_new_tokens"],
+                                batch_size=cfg["eval_batch_size"] if batch_size is None else batch_size,
+                                temperature=temperature, top_p=top_p, repetition_penalty=repetition_penalty,
+                                no_repeat_ngram_size=no_repeat_ngram_size)
     with stage_run(conn, "eval", {"run": run_dir.name, "version": str(version_dir or "")}) as counts:
         scorer, reason = judge_for(ws, conn, cfg["judge"] if judge is None else judge, counts["run_id"])
         options = EvalOptions(version_dir=version_dir, settings=settings, judge=scorer, judge_off_reason=reason,
@@ -298,10 +306,8 @@ def eval_(
 
                 comparison = compare(run_dir, report, options, log=err.print if json_out else out.print,
                                      progress=tick)
-            except Exception as exc:
-                if type(exc).__name__ in TRAINER_ERRORS:
-                    raise _fail(exc) from exc
-                raise
+            except USER_FACING as exc:
+                raise _fail(exc) from exc
         if comparison:
             report["comparison"] = comparison
         flagged = write_eval_low(conn, run_dir, report, counts["run_id"])
@@ -326,13 +332,16 @@ def chat(
                                                     "standard input, one a line.")] = None,
     last: Annotated[bool, typer.Option("--last", help="Use the most recent finished run.")] = False,
     max_new_tokens: Annotated[int, typer.Option(help="Tokens to generate at most.")] = 256,
-    temperature: Annotated[float, typer.Option(help="0 is greedy; e.g. 0.7 to sample.")] = 0.0,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass (with temperature > 0).")] = 1.0,
+    greedy: Annotated[bool, typer.Option("--greedy", help=GREEDY_HELP)] = False,
+    temperature: Annotated[float | None, typer.Option(help=TEMPERATURE_HELP, show_default=False)] = None,
+    top_p: Annotated[float | None, typer.Option(help="Nucleus sampling mass (with temperature > 0).",
+                                                show_default=False)] = None,
+    repetition_penalty: Annotated[float | None, typer.Option(help="1 is none.", show_default=False)] = None,
+    no_repeat_ngram_size: Annotated[int | None, typer.Option(help=NGRAM_HELP, show_default=False)] = None,
     base: Annotated[bool, typer.Option("--base", help="Also answer with the base model, for comparison.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Ask a fine-tuned run a question and print its answer."""
-    from trainer.generate import Settings
     from trainer.serve import Chatbot
 
     ws = current_workspace()
@@ -340,7 +349,8 @@ def chat(
         run, prompt = None, run
     run_dir = resolve_run(ws.path("runs"), run or "", last=last or not run)
     bot = Chatbot(run_dir)
-    settings = Settings(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, batch_size=1)
+    settings = bot.default_settings(greedy=greedy, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
+                                    repetition_penalty=repetition_penalty, no_repeat_ngram_size=no_repeat_ngram_size)
     questions = [prompt] if prompt else (line.strip() for line in sys.stdin if line.strip())
     answers = []
     for question in questions:
@@ -362,17 +372,19 @@ def serve(
     last: Annotated[bool, typer.Option("--last", help="Serve the most recent finished run.")] = False,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
     max_new_tokens: Annotated[int, typer.Option(help="Default max_tokens of a request.")] = 256,
+    greedy: Annotated[bool, typer.Option("--greedy", help=GREEDY_HELP)] = False,
 ) -> None:
     """Serve a fine-tuned run on an OpenAI-compatible endpoint on 127.0.0.1 (Ctrl-C stops it)."""
-    from trainer.generate import Settings
     from trainer.serve import Chatbot, make_server
 
     ws = current_workspace()
     run_dir = resolve_run(ws.path("runs"), run or "", last=last or not run)
     bot = Chatbot(run_dir)
-    server = make_server(bot, port, Settings(max_new_tokens=max_new_tokens, batch_size=1))
+    server = make_server(bot, port, bot.default_settings(greedy=greedy, max_new_tokens=max_new_tokens))
     host, bound = server.server_address[:2]
-    out.print(json.dumps({"base_url": f"http://{host}:{bound}/v1", "model": bot.name}), highlight=False)
+    # one line a script can read, whatever the terminal width (rich would wrap it at 80 columns in a pipe)
+    out.print(json.dumps({"base_url": f"http://{host}:{bound}/v1", "model": bot.name}), highlight=False,
+              soft_wrap=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

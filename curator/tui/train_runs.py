@@ -98,8 +98,11 @@ def run_label(run: dict[str, Any]) -> str:
     return f"{run['id']}  {run['status']}{steps}{done}"
 
 
-def read_loss(run_dir: Path, limit: int = 2000) -> list[tuple[int, float]]:
-    """(step, loss) of the logged steps; a line being written (no newline yet) is left for the next read."""
+def read_loss(run_dir: Path, limit: int = 2000, key: str = "loss") -> list[tuple[int, float]]:
+    """(step, loss) of the logged steps; a line being written (no newline yet) is left for the next read.
+
+    key "val_loss": the validation loss curve instead of the training loss.
+    """
     try:
         text = (run_dir / METRICS).read_text(encoding="utf-8")
     except OSError:
@@ -112,8 +115,8 @@ def read_loss(run_dir: Path, limit: int = 2000) -> list[tuple[int, float]]:
             record = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if isinstance(record, dict) and isinstance(record.get("loss"), (int, float)):
-            points.append((int(record.get("step", len(points))), float(record["loss"])))
+        if isinstance(record, dict) and isinstance(record.get(key), (int, float)):
+            points.append((int(record.get("step", len(points))), float(record[key])))
     return points
 
 

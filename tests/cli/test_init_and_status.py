@@ -160,3 +160,25 @@ def test_check_names_a_chunk_whose_text_changed(workspace, conn, curator_cmd, sa
     result = curator_cmd("-w", str(workspace.root), "status", "--check", "--json")
     assert result.returncode == 1
     assert [p for p in json.loads(result.stdout)["integrity"]["problems"] if p.startswith(f"chunk {chunk['id']} ")]
+
+
+def test_workspace_option_is_accepted_after_any_command(workspace, tmp_path, curator_cmd, monkeypatch):
+    from typer.testing import CliRunner
+
+    import curator.cli  # noqa: F401  (registers every command)
+    from curator.cli.app import app
+
+    ws = str(workspace.root)
+    monkeypatch.chdir(tmp_path)  # outside the workspace: only the option can find it
+    runner = CliRunner()
+    for args in (["status", "--json", "-w", ws], ["status", "--workspace", ws, "--json"],
+                 ["version", "list", "-w", ws], ["version", "-w", ws, "list"], ["-w", ws, "version", "list"],
+                 ["export", "--help"]):
+        result = runner.invoke(app, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
+        assert result.exit_code == 0, (args, result.output)
+    for args in (["add", "--help"], ["version", "create", "--help"], ["extract", "--help"]):
+        assert "--workspace" in runner.invoke(app, args, env={"COLUMNS": "200"}).output, args
+    # and as a user types it, in a new process
+    result = curator_cmd("status", "--json", "-w", ws, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["pairs"] == {}

@@ -31,7 +31,9 @@ def _run_folder(ws, flagged: int) -> None:
     (run / "eval").mkdir(parents=True)
     (run / "run.json").write_text(json.dumps({"id": run.name, "status": "done"}))
     (run / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "loss": 3.0 - s * 0.25}) + "\n"
-                                               for s in range(1, 9)))
+                                               for s in range(1, 9))
+                                       + "".join(json.dumps({"step": s, "val_loss": v}) + "\n"
+                                                 for s, v in ((0, 3.1), (4, 2.2), (8, 2.4))))
     report = {"run": run.name, "test_pairs": 2,
               "base": {"semscore": {"mean": 0.41}, "exact_match": 0.0, "rouge_l": 0.2},
               "fine_tuned": {"semscore": {"mean": 0.77}, "exact_match": 0.5, "rouge_l": 0.6},
@@ -73,6 +75,8 @@ async def test_loss_evaluation_and_low_scorers_back_to_review(review_ws, open_sc
             await pilot.pause(0.02)
         assert "step 8, 1.0000 (from 2.7500)" in str(screen.query_one("#loss-title").content)
         assert screen.query_one("#loss").data == [3.0 - s * 0.25 for s in range(1, 9)]
+        assert screen.query_one("#val-loss").data == [3.1, 2.2, 2.4]
+        assert "best 2.2000 at step 4" in str(screen.query_one("#loss-title").content)
         shown = plain(screen.query_one("#eval-body").content)
         assert "0.4100" in shown and "0.7700" in shown and "1 test pairs flagged eval_low" in shown
         await pilot.press("ctrl+b")

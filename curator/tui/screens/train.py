@@ -16,11 +16,20 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, RichLog, Select, Sparkline, Static
+from textual.widgets import Input, Label, RichLog, Select, Sparkline, Static
 
 from curator.store.versions import list_versions
 from curator.tui.keys import TRAIN_KEYS, bindings
-from curator.tui.train_runs import latest_run, list_runs, progress_text, read_loss, render_eval, run_label, training_argv
+from curator.tui.train_runs import (
+    latest_run,
+    list_runs,
+    progress_text,
+    read_loss,
+    render_eval,
+    run_label,
+    training_argv,
+)
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
 
@@ -69,12 +78,13 @@ class TrainScreen(Screen):
                              allow_blank=False, id="train-preset")
         yield Static("Loss: no run yet (ctrl+t launches one)", id="loss-title")
         yield Sparkline([], id="loss")
+        yield Sparkline([], id="val-loss")
         with Horizontal(id="train-panes"):
             yield RichLog(id="train-log", wrap=True, max_lines=20_000)
             with VerticalScroll(id="eval-result"):
                 yield Static("Evaluation: run ctrl+e after training to compare the model before and after.",
                              id="eval-body")
-        yield Footer()
+        yield CuratorFooter()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._follow)
@@ -116,7 +126,8 @@ class TrainScreen(Screen):
 
         def load() -> None:
             run_dir = chosen or latest_run(runs_root)
-            value = (run_dir, read_loss(run_dir), render_eval(run_dir)) if run_dir else (None, [], None)
+            value = ((run_dir, (read_loss(run_dir), read_loss(run_dir, key="val_loss")), render_eval(run_dir))
+                     if run_dir else (None, ([], []), None))
             self.post_message(TrainRead("run", value))
         start_work(self, load, description="reading the training run", group="train-run", exclusive=True)
 
@@ -170,12 +181,18 @@ class TrainScreen(Screen):
         if (job is not None and job.state == "running") or self._run_dir is None:
             self._find_run()
 
-    def _draw_loss(self, loss: list[tuple[int, float]]) -> None:
+    def _draw_loss(self, curves: tuple[list[tuple[int, float]], list[tuple[int, float]]]) -> None:
+        loss, validation = curves
         self.query_one("#loss", Sparkline).data = [value for _, value in loss]
+        self.query_one("#val-loss", Sparkline).data = [value for _, value in validation]
         name = self._run_dir.name if self._run_dir else ""
         if loss:
             first, last = loss[0][1], loss[-1][1]
             text = f"Loss of run {name}: step {loss[-1][0]}, {last:.4f} (from {first:.4f})"
+            if validation:
+                best = min(validation, key=lambda p: p[1])
+                text += (f"; validation {validation[-1][1]:.4f} (lower line), best {best[1]:.4f} at step "
+                         f"{best[0]}")
         else:
             text = f"Loss of run {name}: no step logged yet"
         self.query_one("#loss-title", Static).update(text)
