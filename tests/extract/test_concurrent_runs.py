@@ -9,7 +9,7 @@ import sys
 import time
 from collections import Counter
 
-from curator.bench.scripted_llm import ScriptedLLM
+from tests.support.scripted_llm import ScriptedLLM
 from curator.extract.stage import run_extraction
 from curator.store.runs import start_run
 
