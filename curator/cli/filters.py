@@ -10,10 +10,9 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, out
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, load_benchmark, out
 from curator.errors import CuratorError
 from curator.filters import FILTERS
-
 
 filter_app = typer.Typer(
     help="Flag duplicates, rule violations, moderation hits, judge scores and contamination (nothing is deleted).",
@@ -232,10 +231,10 @@ def bench_dedup(
     as_json: JsonOpt = False,
 ) -> None:
     """Near-duplicate detection on a generated set: curator's dedup against a datasketch MinHashLSH baseline."""
-    from curator.bench.dedup import make_workspace as build
-    from curator.bench.dedup import run_benchmark
+    dedup = load_benchmark("dedup")
+    build, run_benchmark = dedup.make_workspace, dedup.run_benchmark
     if real:
-        from curator.bench.dedup_real import run_real_benchmark
+        run_real_benchmark = load_benchmark("dedup_real").run_real_benchmark
         result = run_real_benchmark(pairs if pairs != 100_000 else 50_000, per_kind, semantic, reuse_embeddings,
                                     glossary_pairs)
     elif make_workspace is not None:

@@ -22,8 +22,8 @@ from curator.filters.clusters import (
 )
 from curator.filters.near import NearEdges, near_edges
 from curator.filters.normalize import answer_key, normalize_all, numbers_of
-from curator.filters.semantic import neighbour_pairs
 from curator.filters.records import ClusterRow, FilterOutput, ScoreRow
+from curator.filters.semantic import neighbour_pairs
 from curator.filters.settings import FilterSettings
 from curator.filters.subjects import SubjectIndex
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-import curator.bench.dedup_real as real
+import benchmarks.dedup_real as real
 from curator.errors import CuratorError
 
 SENTENCE = "On Linux systems, a Python installation will typically be included as part of the distribution."
