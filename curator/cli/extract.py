@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, llm_app, out
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, load_benchmark, err, llm_app, out
 from curator.errors import CuratorError
 
 
@@ -102,7 +102,7 @@ def _render_summary(s: Any) -> None:
     table.add_column("count", justify="right")
     rows = [("selected", s.selected), ("answered", s.sent), ("  succeeded", s.succeeded),
             ("    of which repaired", s.repaired), ("  failed (invalid after re-asks)", s.failed),
-            ("  endpoint errors (left to resume)", s.errored), ("skipped (stored by another run)", s.skipped),
+            ("  endpoint errors (left to resume)", s.errored), ("skipped (another run has or had it)", s.skipped),
             ("not started (stopped)", s.not_started), ("answered from the cache", s.from_cache)]
     for name, value in rows:
         table.add_row(name, f"{value:,}")
@@ -178,7 +178,7 @@ def bench_extract(
     as_json: JsonOpt = False,
 ) -> None:
     """Extraction throughput against a scripted server with fixed latency and capacity (client CPU, cache)."""
-    from curator.bench.extract import bench_extract as run_bench
+    run_bench = load_benchmark("extract").bench_extract
 
     result = run_bench(chunks=chunks, latency=latency, capacity=capacity, naive_sample=naive_sample)
     if as_json:
@@ -204,7 +204,7 @@ def bench_llm(
     as_json: JsonOpt = False,
 ) -> None:
     """Measure an endpoint: throughput and latency against concurrency, JSON-valid rate, a suggested concurrency."""
-    from curator.llm.measure import measure_endpoint
+    measure_endpoint = load_benchmark("llm").measure_endpoint
 
     try:
         steps = [int(x) for x in levels.split(",") if x.strip()]

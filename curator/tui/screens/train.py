@@ -20,10 +20,18 @@ from textual.widgets import Input, Label, RichLog, Select, Sparkline, Static
 
 from curator.store.versions import list_versions
 from curator.tui.keys import TRAIN_KEYS, bindings
-from curator.tui.train_runs import latest_run, list_runs, progress_text, read_loss, render_eval, run_label, training_argv
+from curator.tui.train_runs import (
+    latest_run,
+    list_runs,
+    progress_text,
+    read_loss,
+    render_eval,
+    run_label,
+    training_argv,
+)
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
-from curator.tui.widgets.footer import CuratorFooter
 
 PRESETS = ("smoke", "default", "long")
 
@@ -227,6 +235,18 @@ class TrainScreen(Screen):
             return
         self._follow_newest = True
         self._start("train", argv)
+
+    def action_launch_dpo(self) -> None:
+        """DPO on the chosen finished run, with the version's preference records (`curator train --method dpo`)."""
+        version = self.query_one("#train-version", Select).value
+        run = next((r for r in self._runs if r["id"] == self.query_one("#train-run", Select).value), None)
+        if version is Select.NULL or run is None or run["status"] != "done":
+            self.notify("Choose a version and a finished training run first: DPO continues that run's adapter.",
+                        severity="warning")
+            return
+        self._follow_newest = True
+        self._start("train", training_argv(str(version), "", str(self.query_one("#train-preset", Select).value),
+                                           dpo_from=run["id"]))
 
     def action_evaluate(self) -> None:
         """Evaluate the run chosen in the run list (the newest by default)."""

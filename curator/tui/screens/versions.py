@@ -22,9 +22,9 @@ from curator.store.versions import list_versions
 from curator.tui.keys import VERSIONS_KEYS, bindings
 from curator.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from curator.tui.widgets.export_dialog import ExportDialog
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
-from curator.tui.widgets.footer import CuratorFooter
 
 DIFF_ROWS = 40
 
