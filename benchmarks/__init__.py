@@ -1,0 +1,1 @@
+"""Reproducible benchmarks behind `curator bench ...`; each prints one JSON object."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any
 
 import typer
@@ -13,7 +15,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from curator import __version__
-from curator.errors import WorkspaceNotFound
+from curator.errors import CuratorError, WorkspaceNotFound
 from curator.workspace import Workspace, find_root, open_workspace
 
 out = Console()
@@ -115,3 +117,18 @@ def emit_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
     sys.stdout.flush()
 
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """`benchmarks.<name>`, imported only when a `curator bench` command runs.
+
+    The benchmarks are a separate top-level package behind the `bench` extra: the product never
+    imports them otherwise, so a missing package or dependency is one line, not a traceback.
+    """
+    try:
+        return importlib.import_module(f"benchmarks.{name}")
+    except ModuleNotFoundError as exc:
+        missing = exc.name or "benchmarks"
+        raise CuratorError(f"`curator bench {name}` needs the benchmarks package and its `bench` extra "
+                           f"(missing module: {missing}); from a source checkout: "
+                           "pip install -e '.[bench]'") from exc

@@ -10,10 +10,9 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, out
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, load_benchmark, out
 from curator.errors import CuratorError
 from curator.filters import FILTERS
-
 
 filter_app = typer.Typer(
     help="Flag duplicates, rule violations, moderation hits, judge scores and contamination (nothing is deleted).",
@@ -219,6 +218,11 @@ def bench_dedup(
         "VERA and FOLDOC glossaries, WordNet synonyms; Debian packages python3.11-doc, dict-vera, dict-foldoc, "
         "wordnet-base). --pairs defaults to 50,000 there.")] = False,
     per_kind: Annotated[int, typer.Option("--per-kind", help="With --real: planted copies of each kind of edit.")] = 400,
+    glossary_pairs: Annotated[int, typer.Option("--glossary-pairs", help="With --real: distinct-but-similar "
+                                                "glossary pairs scored for false positives.")] = 4000,
+    reuse_embeddings: Annotated[Path | None, typer.Option(
+        "--reuse-embeddings", help="With --real: cache vectors in this SQLite file across runs (to tune limits; "
+        "throughput is then not measured).", show_default=False)] = None,
     semantic: Annotated[bool, typer.Option("--semantic/--no-semantic", help="With --real: semantic duplicates "
                                            "(sentence embeddings) on or off.")] = True,
     make_workspace: Annotated[Path | None, typer.Option(
@@ -227,11 +231,12 @@ def bench_dedup(
     as_json: JsonOpt = False,
 ) -> None:
     """Near-duplicate detection on a generated set: curator's dedup against a datasketch MinHashLSH baseline."""
-    from curator.bench.dedup import make_workspace as build
-    from curator.bench.dedup import run_benchmark
+    dedup = load_benchmark("dedup")
+    build, run_benchmark = dedup.make_workspace, dedup.run_benchmark
     if real:
-        from curator.bench.dedup_real import run_real_benchmark
-        result = run_real_benchmark(pairs if pairs != 100_000 else 50_000, per_kind, semantic)
+        run_real_benchmark = load_benchmark("dedup_real").run_real_benchmark
+        result = run_real_benchmark(pairs if pairs != 100_000 else 50_000, per_kind, semantic, reuse_embeddings,
+                                    glossary_pairs)
     elif make_workspace is not None:
         result = build(make_workspace, pairs, seed)
     else:

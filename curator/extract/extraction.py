@@ -20,10 +20,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from curator.extract.checks import ExtractionCheck
-from curator.extract.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
 from curator.extract.guided import guided_schema
 from curator.extract.prompts import TemplateChooser
 from curator.ingest.model_text import ModelText, model_text
+from curator.llm.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
 from curator.schemas import load_schema
 from curator.store.connection import transaction
 from curator.store.extraction import chunk_location, store_failure, store_pairs

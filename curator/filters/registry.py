@@ -149,7 +149,11 @@ class Contamination:
         return True
 
     def measure(self, ctx: RunContext) -> FilterOutput:
-        from curator.filters.contamination import contamination_output, held_out_references, version_references
+        from curator.filters.contamination import (
+            contamination_output,
+            held_out_references,
+            version_references,
+        )
         refs = held_out_references(ctx.pool)
         extra, problem = version_references(ctx.conn, ctx.settings.contamination_version)
         if problem:

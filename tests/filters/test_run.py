@@ -12,11 +12,11 @@ import time
 import pytest
 
 from curator.filters.registry import REGISTRY
-from curator.bench.dedup import make_workspace
 from curator.filters.run import run_filters
 from curator.store.runs import mark_interrupted_runs
 from curator.workspace import open_workspace
 from tests.filters.conftest import active, add_pairs
+from tests.support.workspaces import make_workspace
 
 PAIRS = [("What is a bill of lading?", "A document of title."), ("What is a bill of ladng?", "A document of title."),
          ("What is the free time at Busan port?", "Usually five days."), ("FOB?", "Free on board.")]

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from curator.bench.scripted_llm import ScriptedLLM
 from curator.store.connection import transaction
 from curator.store.pairs import add_pair
+from tests.support.scripted_llm import ScriptedLLM
 
 pytestmark = pytest.mark.slow  # several CLI processes, each importing torch and transformers
 

@@ -24,9 +24,9 @@ from curator.errors import CuratorError
 from curator.store.runs import finish_run, start_run
 from curator.tui.keys import PIPELINE_KEYS, bindings
 from curator.tui.stages import StageSpec, stage_table
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
-from curator.tui.widgets.footer import CuratorFooter
 
 STATE_STYLE = {"pending": "dim", "running": "bold yellow", "done": "bold green", "skipped": "blue",
                "failed": "bold red", "cancelled": "magenta"}

@@ -26,11 +26,11 @@ from curator.tui.keys import REVIEW_KEYS, bindings
 from curator.tui.screens.review_keys import ReviewKeyActions
 from curator.tui.screens.review_messages import Loaded, Written
 from curator.tui.widgets.filter_dialog import FilterDialog
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.pair_detail import PairDetail, SourcePane
 from curator.tui.widgets.pair_list import PairList
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import cancelled, start_work
-from curator.tui.widgets.footer import CuratorFooter
 
 
 class ReviewScreen(ReviewKeyActions, Screen):

@@ -18,10 +18,10 @@ from textual.widgets import DataTable, RichLog, Static
 
 from curator.store.app_views import source_documents, source_problems, sources_overview
 from curator.tui.keys import SOURCES_KEYS, bindings
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.source_dialogs import AddFilesDialog, CrawlDialog
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
-from curator.tui.widgets.footer import CuratorFooter
 
 
 class SourcesRead(Message):

@@ -20,10 +20,18 @@ from textual.widgets import Input, Label, RichLog, Select, Sparkline, Static
 
 from curator.store.versions import list_versions
 from curator.tui.keys import TRAIN_KEYS, bindings
-from curator.tui.train_runs import latest_run, list_runs, progress_text, read_loss, render_eval, run_label, training_argv
+from curator.tui.train_runs import (
+    latest_run,
+    list_runs,
+    progress_text,
+    read_loss,
+    render_eval,
+    run_label,
+    training_argv,
+)
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
-from curator.tui.widgets.footer import CuratorFooter
 
 PRESETS = ("smoke", "default", "long")
 

@@ -1,1 +1,0 @@
-"""Reproducible benchmarks behind `curator bench ...`; each prints one JSON object."""
