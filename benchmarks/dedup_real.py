@@ -8,8 +8,8 @@ nothing downloaded at run time):
   each sentence is a question, the sentence after it its answer;
 - glossaries: V.E.R.A. (`dict-vera`, computer acronyms, GFDL 1.1+) and FOLDOC
   (`dict-foldoc`, the Free On-line Dictionary of Computing, GFDL 1.1+);
-- synonyms: WordNet 3.0 (`wordnet-base`, the WordNet licence), the first sense
-  of a word: the synonym edits are taken from a real thesaurus, not from curator's
+- synonyms: WordNet 3.0 (`wordnet-base`, the WordNet licence), for words with a
+  single sense: the synonym edits are taken from a real thesaurus, not from curator's
   detector.
 
 Near duplicates are planted into the prose with eight kinds of edit: typo (in a
@@ -124,7 +124,12 @@ def _dictd(name: str) -> list[tuple[str, str]]:
 
 
 def wordnet_synonyms() -> dict[str, list[str]]:
-    """word -> single-word synonyms of its most frequent sense, from WordNet 3.0 (index.* sense order)."""
+    """word -> single-word synonyms, for words with one sense in all of WordNet 3.0 (so a synonym means the same).
+
+    A word with several senses ("even", "same", "program") would get the synonyms of
+    whichever sense comes first ("eventide", "lapplander", "plan"), which change the
+    sentence's meaning: such an edit is no longer a duplicate, so those words are left out.
+    """
     _require(WORDNET / "index.noun")
     synsets: dict[tuple[str, str], list[str]] = {}
     for pos in ("noun", "verb", "adj", "adv"):
@@ -135,17 +140,21 @@ def wordnet_synonyms() -> dict[str, list[str]]:
             n = int(f[3], 16)
             words = [f[4 + 2 * k].split("(")[0].lower() for k in range(n)]
             synsets[(pos, f[0])] = words
-    out: dict[str, list[str]] = {}
+    senses: dict[str, list[tuple[str, str]]] = {}
     for pos in ("noun", "verb", "adj", "adv"):
         for line in (WORDNET / f"index.{pos}").read_text(encoding="latin-1").splitlines():
             if line.startswith(" "):
                 continue
             f = line.split()
             lemma, synset_count = f[0], int(f[2])
-            first = f[-synset_count]  # synset offsets close the line, most frequent sense first
-            others = [w for w in synsets.get((pos, first), []) if w != lemma and "_" not in w and w.isalpha()]
-            if others and lemma.isalpha():
-                out.setdefault(lemma, others)
+            senses.setdefault(lemma, []).extend((pos, off) for off in f[-synset_count:])
+    out: dict[str, list[str]] = {}
+    for lemma, found in senses.items():
+        if len(found) != 1 or not lemma.isalpha():
+            continue
+        others = [w for w in synsets.get(found[0], []) if w != lemma and "_" not in w and w.isalpha()]
+        if others:
+            out[lemma] = others
     return out
 
 
@@ -306,6 +315,11 @@ def similar_glossary_entries(limit: int = 4000) -> tuple[list[str], list[str], l
     return questions, answers, [(where[by_term[a]], where[by_term[b]]) for a, b in similar]
 
 
+def _load() -> float:
+    import os
+    return round(os.getloadavg()[0], 2)
+
+
 def _labels(questions: list[str], answers: list[str], settings, embed) -> tuple[np.ndarray, Any]:
     from curator.filters.clusters import KeeperInputs
     from curator.filters.dedup import find_duplicates
@@ -321,23 +335,49 @@ def _labels(questions: list[str], answers: list[str], settings, embed) -> tuple[
     return labels, result
 
 
-def run_real_benchmark(pairs: int = 50_000, per_kind: int = 400, semantic: bool = True) -> dict[str, Any]:
-    """Build the set, run curator's dedup (semantic on), and score it. Times exclude building the set."""
+def _embedding_cache(path: Path):
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    import curator.store
+
+    sql = (Path(curator.store.__file__).parent / "migrations" / "0010_embeddings.sql").read_text()
+    conn.executescript(sql.replace("CREATE TABLE embeddings", "CREATE TABLE IF NOT EXISTS embeddings"))
+    return conn
+
+
+def run_real_benchmark(pairs: int = 50_000, per_kind: int = 400, semantic: bool = True,
+                       reuse_embeddings: Path | None = None, glossary_pairs: int = 4000,
+                       **overrides: Any) -> dict[str, Any]:
+    """Build the set, run curator's dedup (semantic on), and score it. Times exclude building the set.
+
+    `reuse_embeddings`: a SQLite file caching the vectors between benchmark runs (for tuning limits;
+    the throughput of such a run says nothing about embedding: `embedded_now` tells how many were).
+    """
     from benchmarks.planted import pairwise_scores
     from curator.filters.settings import FilterSettings
 
+    load_before = _load()
     data = build_set(pairs, per_kind)
-    g_questions, g_answers, similar = similar_glossary_entries()
-    settings = FilterSettings(semantic=semantic)
+    g_questions, g_answers, similar = similar_glossary_entries(glossary_pairs)
+    settings = FilterSettings(**{"semantic": semantic, **overrides})  # overrides: [filters] keys to try
     embed = None
     embed_seconds = [0.0]
+    embedded_now = [0]
     if semantic:
-        from curator.filters.semantic import load_embedder
+        from curator.filters.semantic import cached_encoder, load_embedder
+        load = time.perf_counter()
         model = load_embedder(settings)
+        load_seconds = time.perf_counter() - load
+        cached = cached_encoder(_embedding_cache(reuse_embeddings), model) if reuse_embeddings else None
 
         def embed(texts: list[str]) -> np.ndarray:
             mark = time.perf_counter()
-            out = model.encode(texts)
+            if cached is not None:
+                out, fresh = cached(texts)
+            else:
+                out, fresh = model.encode(texts), len(texts)
+            embedded_now[0] += fresh
             embed_seconds[0] += time.perf_counter() - mark
             return out
     cpu = time.process_time()
@@ -370,7 +410,12 @@ def run_real_benchmark(pairs: int = 50_000, per_kind: int = 400, semantic: bool 
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu_seconds, 2),
         "semantic": semantic,
+        "settings": {"semantic_threshold": settings.semantic_threshold, "fuzzy_cutoff": settings.fuzzy_cutoff,
+                     **overrides},
         "embed_seconds": round(embed_seconds[0], 2),
+        "embedded_now": embedded_now[0],
+        "model_load_seconds": round(load_seconds, 2) if semantic else None,
+        "load_average_before_after": [load_before, _load()],
         "semantic_pairs_per_s": round(n / seconds, 1) if semantic else None,
         "timings": {k: round(v, 2) for k, v in result.timings.items()},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

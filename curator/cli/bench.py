@@ -114,6 +114,11 @@ def bench_dedup(
         "VERA and FOLDOC glossaries, WordNet synonyms; Debian packages python3.11-doc, dict-vera, dict-foldoc, "
         "wordnet-base). --pairs defaults to 50,000 there.")] = False,
     per_kind: Annotated[int, typer.Option("--per-kind", help="With --real: planted copies of each kind of edit.")] = 400,
+    glossary_pairs: Annotated[int, typer.Option("--glossary-pairs", help="With --real: distinct-but-similar "
+                                                "glossary pairs scored for false positives.")] = 4000,
+    reuse_embeddings: Annotated[Path | None, typer.Option(
+        "--reuse-embeddings", help="With --real: cache vectors in this SQLite file across runs (to tune limits; "
+        "throughput is then not measured).", show_default=False)] = None,
     semantic: Annotated[bool, typer.Option("--semantic/--no-semantic", help="With --real: semantic duplicates "
                                            "(sentence embeddings) on or off.")] = True,
     make_workspace: Annotated[Path | None, typer.Option(
@@ -126,7 +131,8 @@ def bench_dedup(
     build, run_benchmark = dedup.make_workspace, dedup.run_benchmark
     if real:
         run_real_benchmark = load_benchmark("dedup_real").run_real_benchmark
-        result = run_real_benchmark(pairs if pairs != 100_000 else 50_000, per_kind, semantic)
+        result = run_real_benchmark(pairs if pairs != 100_000 else 50_000, per_kind, semantic, reuse_embeddings,
+                                    glossary_pairs)
     elif make_workspace is not None:
         result = build(make_workspace, pairs, seed)
     else:

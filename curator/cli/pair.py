@@ -89,10 +89,14 @@ def list_pairs(
                                                 show_default=False)] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many pairs.")] = 50,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
+    order: Annotated[str, typer.Option("--order", help="id, or uncertain: where the judge, similar pairs' "
+                                       "decisions, eval_low, conflicts and rule limits disagree first.")] = "id",
     as_json: JsonOpt = False,
 ) -> None:
     """The pairs a filter keeps (the app's filters), with their status, origin and flags; superseded pairs say
     what replaced them."""
+    if order not in ("id", "uncertain"):
+        raise typer.BadParameter(f"{order!r} is not id or uncertain", param_hint="--order")
     from curator.store.pairs import answers_of
     from curator.store.review_queries import ReviewFilter, matching_ids, row_summaries
 
@@ -104,6 +108,16 @@ def list_pairs(
     conn = ws.connect()
     try:
         ids = matching_ids(conn, f)
+        doubts = {}
+        if order == "uncertain":  # curator.filters.calibrate.uncertain_first, restricted to the filter's pairs
+            from curator.filters.calibrate import uncertain_first
+            from curator.filters.settings import FilterSettings
+
+            ranked = uncertain_first(conn, FilterSettings.from_config(ws.config["filters"]),
+                                     status=status if status in ("pending", "accepted", "rejected") else "all")
+            keep = {int(i) for i in ids}
+            doubts = {d.pair_id: d for d in ranked if d.pair_id in keep}
+            ids = list(doubts) + sorted(keep - set(doubts))
         page = [int(i) for i in ids[offset:offset + limit]]
         rows = row_summaries(conn, page)
         answers = answers_of(conn, page)
@@ -117,16 +131,18 @@ def list_pairs(
                 "flags": [{"kind": k, "score": s} for k, s in r["flags"]]}
         if r["status"] == "superseded":
             item["replaced_by"] = r.get("replaced_by", [])
+        if pair_id in doubts:
+            item.update(uncertainty=round(doubts[pair_id].score, 3), signals=doubts[pair_id].signals)
         pairs.append(item)
     if as_json:
-        emit_json({"filter": f.as_dict(), "total": len(ids), "offset": offset, "pairs": pairs})
+        emit_json({"filter": f.as_dict(), "order": order, "total": int(len(ids)), "offset": offset, "pairs": pairs})
         return
     table = Table(title=f"{len(ids):,} pair(s) · {f.describe()}", show_edge=False)
     for col in ("id", "status", "origin", "rev", "question", "flags"):
         table.add_column(col)
     for p in pairs:
         status_text = p["status"] + (f" → {', '.join(map(str, p['replaced_by']))}" if p.get("replaced_by") else "")
-        table.add_row(str(p["id"]), status_text, p["origin"], str(p["revision"]), escape(p["question"][:80]),
+        table.add_row(str(p["id"]), status_text, p["origin"], str(p["revision"]), escape(" ".join(p["question"].split())[:80]),
                       " ".join(fl["kind"] for fl in p["flags"]))
     out.print(table)
     if len(ids) > offset + len(pairs):

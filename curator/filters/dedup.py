@@ -27,6 +27,8 @@ from curator.filters.semantic import neighbour_pairs
 from curator.filters.settings import FilterSettings
 from curator.filters.subjects import SubjectIndex
 
+_INFORMATIVE_WORDS = 3  # answers with fewer words need _SHORT_ANSWER_COSINE for a semantic duplicate
+_SHORT_ANSWER_COSINE = 0.95
 DEDUP_KINDS = ("duplicate", "near_duplicate", "conflict", "semantic_duplicate")
 
 
@@ -123,7 +125,11 @@ def _semantic_edges(texts: list[str], text_of: np.ndarray, answers: list[str], r
                        dtype=bool, count=len(pairs))
     numbers = np.fromiter((numbers_of(texts[a]) == numbers_of(texts[b]) for a, b in pairs.tolist()), dtype=bool,
                           count=len(pairs))
-    keep = same & numbers
+    # a short answer ("Yes", "Dublin") is shared by many different questions ("Is a list ordered?", "Is a dict
+    # ordered?"): only near-identical meaning joins them
+    short = np.fromiter((len(keys[p].split()) < _INFORMATIVE_WORDS for p in rep[pairs[:, 0]].tolist()), dtype=bool,
+                        count=len(pairs))
+    keep = same & numbers & (~short | (cos >= max(settings.semantic_threshold, _SHORT_ANSWER_COSINE)))
     keep[keep] = subjects.same_subjects(texts, pairs[keep])
     return _Scored(pairs[keep], cos[keep])
 

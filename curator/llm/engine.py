@@ -91,7 +91,6 @@ from curator.llm.clients import make_clients
 from curator.llm.http_guard import ResponseTooLarge
 from curator.llm.parsing import parse_answer, validator_for
 from curator.llm.ratelimit import RateBudget
-from curator.llm.backends import structured_kwargs, with_schema_in_prompt
 from curator.secrets import redact, watch_env
 from curator.store.connection import transaction
 from curator.store.llm_calls import log_call, stored_answer

@@ -21,6 +21,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from curator.errors import CuratorError
 from curator.store.connection import transaction

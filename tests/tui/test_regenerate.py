@@ -14,6 +14,7 @@ from curator.store.catalog import add_chunk, add_document, add_source
 from curator.store.pairs import get_pair
 from curator.tui import build_app
 from curator.tui.screens.review_stages import RegeneratePreview
+from tests.support.scripted_llm import ScriptedLLM
 
 from .conftest import SIZE
 
