@@ -71,7 +71,7 @@ app = typer.Typer(
 )
 version_app = typer.Typer(help="Immutable, content-addressed dataset versions: create, list, show, diff, verify.",
                           no_args_is_help=True)
-bench_app = typer.Typer(help="Reproducible benchmarks that print JSON (crawl, extract, dedup, versions, tui).",
+bench_app = typer.Typer(help="Reproducible benchmarks that print JSON (crawl, extract, dedup, versions, tui, chunks).",
                         no_args_is_help=True)
 llm_app = typer.Typer(help="The LLM endpoint: start the bundled local model, or measure an endpoint.",
                       no_args_is_help=True)

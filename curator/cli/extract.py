@@ -102,7 +102,7 @@ def _render_summary(s: Any) -> None:
     table.add_column("count", justify="right")
     rows = [("selected", s.selected), ("answered", s.sent), ("  succeeded", s.succeeded),
             ("    of which repaired", s.repaired), ("  failed (invalid after re-asks)", s.failed),
-            ("  endpoint errors (left to resume)", s.errored), ("skipped (stored by another run)", s.skipped),
+            ("  endpoint errors (left to resume)", s.errored), ("skipped (another run has or had it)", s.skipped),
             ("not started (stopped)", s.not_started), ("answered from the cache", s.from_cache)]
     for name, value in rows:
         table.add_row(name, f"{value:,}")

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, out
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, load_benchmark, out
 from curator.errors import CuratorError
 from curator.ingest.add import FileReport, add_paths, summarize, walk
 from curator.store.runs import stage_run
@@ -158,10 +158,7 @@ def bench_chunks(
     as_json: JsonOpt = False,
 ) -> None:
     """How many chunks start mid-sentence: real documentation pages and the sample transcripts."""
-    import importlib
-
-    # the top-level benchmarks package is imported by name, only here: the product never depends on it
-    run_chunks_bench = importlib.import_module("benchmarks.chunks").run_chunks_bench
+    run_chunks_bench = load_benchmark("chunks").run_chunks_bench
     result = run_chunks_bench(docs_dir=docs, target_tokens=target_tokens, limit=limit)
     if as_json:
         emit_json(result)

@@ -143,7 +143,7 @@ def list_pairs(
         table.add_column(col)
     for p in pairs:
         status_text = p["status"] + (f" → {', '.join(map(str, p['replaced_by']))}" if p.get("replaced_by") else "")
-        table.add_row(str(p["id"]), status_text, p["origin"], str(p["revision"]), escape(p["question"][:80]),
+        table.add_row(str(p["id"]), status_text, p["origin"], str(p["revision"]), escape(" ".join(p["question"].split())[:80]),
                       " ".join(fl["kind"] for fl in p["flags"]))
     out.print(table)
     if len(ids) > offset + len(pairs):

@@ -30,7 +30,8 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for the new work
 @app.command()
 def status(as_json: JsonOpt = False,
            check: Annotated[bool, typer.Option("--check", help="Also run SQLite's integrity and foreign-key "
-                                               "checks; exit 1 if they find a problem.")] = False) -> None:
+                                               "checks and compare stored text and version files with their "
+                                               "stored hashes; exit 1 if they find a problem.")] = False) -> None:
     """What the workspace holds per stage (sources, documents, chunks, pairs, flags, versions, runs) and the last errors."""
     report = workspace_status(current_workspace(), check=check)
     if as_json:

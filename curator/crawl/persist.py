@@ -20,7 +20,7 @@ from curator.store.catalog import (
     text_hash,
 )
 from curator.store.connection import transaction
-from curator.store.crawl import BEYOND_DEPTH, BEYOND_PAGES, enqueue, mark, mark_alias
+from curator.store.crawl import BEYOND_DEPTH, BEYOND_PAGES, enqueue, mark, mark_alias, retire_replaced_document
 
 
 @dataclass
@@ -73,6 +73,8 @@ def store_page(conn: sqlite3.Connection, plan: SeedPlan, *, url: str, depth: int
                     add_cues(conn, document_id, result.cues)
                 add_chunks(conn, document_id, result.text, result.chunks)
                 chunks = len(result.chunks)
+            if previous_document is not None and document_id != previous_document:
+                retire_replaced_document(conn, previous_document, url, document_id)
             for alias in aliases:
                 add_location(conn, document_id, alias)
                 mark_alias(conn, alias, plan.source_id, depth, document_id, run_id)

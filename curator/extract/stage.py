@@ -7,6 +7,12 @@ are recorded, the run is kept as cancelled; twice: in-flight ones are abandoned
 (nothing of theirs is stored, so the next run sends them again). Writes are grouped
 (GroupCommit): a kill -9 loses at most the last quarter second of answers, which the
 next run sends again; nothing is ever half-stored.
+
+Runs at once share the work: each claims chunks in the store just before sending
+them (a lease of [extract] claim_lease_s seconds, renewed while the run works,
+given back when it ends), so a chunk is sent by one run only; a killed run's claims
+lapse when its process is found gone or its lease expires, and the next run takes
+them up.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from curator.llm.engine import Endpoint, StructuredEngine
 from curator.extract.extraction import Extractor, ExtractSettings, ExtractSummary, Job
 from curator.extract.prompts import TemplateChooser
 from curator.llm.endpoint import open_endpoint
-from curator.store.extraction import chunks_by_id, chunks_by_status, open_pairs
+from curator.store.extraction import chunks_by_id, chunks_by_status, open_pairs, release_claims, renew_claims
 from curator.store.group_commit import GroupCommit
 from curator.store.runs import finish_run, mark_interrupted_runs, start_run
 from curator.workspace import Workspace
@@ -41,15 +47,22 @@ def plan_jobs(conn: Any, *, retry_failed: bool = False, regenerate: Sequence[int
     if regenerate or regenerate_pairs:
         chosen: dict[int, list[int]] = {cid: open_pairs(conn, cid) for cid in regenerate}
         for pair_id in regenerate_pairs:
-            row = conn.execute("SELECT chunk_id, status FROM qa_pairs WHERE id = ?", (pair_id,)).fetchone()
+            row = conn.execute("SELECT chunk_id, status, origin FROM qa_pairs WHERE id = ?", (pair_id,)).fetchone()
             if row is None or row["chunk_id"] is None:
                 raise CuratorError(f"pair {pair_id} does not exist or was not extracted from a chunk")
+            if row["origin"] != "llm":  # a template made it: sending its chunk to the LLM replaces curated work
+                raise CuratorError(f"pair {pair_id} was made by a template ({row['origin']}), not by the LLM: there "
+                                   "is nothing to regenerate, and nothing was changed")
             if row["status"] == "superseded":
                 raise CuratorError(f"pair {pair_id} was already superseded; regenerate its latest revision")
             chosen.setdefault(row["chunk_id"], [])
             if pair_id not in chosen[row["chunk_id"]]:
                 chosen[row["chunk_id"]].append(pair_id)
         chunks = chunks_by_id(conn, chosen)
+        skipped = [c["id"] for c in chunks if c["extract_status"] == "skipped"]
+        if skipped:
+            raise CuratorError(f"chunk {skipped[0]} was made into pairs by a template (glossary, exam or QA file), "
+                               "not by the LLM: there is nothing to regenerate, and nothing was changed")
         missing = set(chosen) - {c["id"] for c in chunks}
         if missing:
             raise CuratorError(f"no chunk with id {', '.join(map(str, sorted(missing)))}")
@@ -101,7 +114,7 @@ async def _drive(conn: Any, endpoint: Endpoint, settings: ExtractSettings, choos
     group = GroupCommit(conn)
     async with StructuredEngine(endpoint, conn, run_id=run_id, unit=group.unit) as engine:
         extractor = Extractor(conn, engine, settings, chooser, run_id=run_id, on_progress=on_progress, mode=mode,
-                              cancel=cancel, unit=group.unit)
+                              cancel=cancel, unit=group.unit, flush=group.commit)
         main = asyncio.current_task()
         presses = 0
 
@@ -116,13 +129,16 @@ async def _drive(conn: Any, endpoint: Endpoint, settings: ExtractSettings, choos
         handled = _install_sigint(loop, interrupt)
         watcher = asyncio.create_task(_watch(cancel, extractor)) if cancel is not None else None
         ticker = asyncio.create_task(_commit_on_time(group))
+        renewer = asyncio.create_task(_renew_claims(conn, group, run_id, settings.claim_lease_s))
         try:
             return await extractor.run(jobs)
         except asyncio.CancelledError:
             return extractor.summary
         finally:
             ticker.cancel()
+            renewer.cancel()
             group.commit()  # every finished unit is kept, whatever stopped the run
+            release_claims(conn, run_id)  # chunks claimed but not finished go back to whoever runs next
             if watcher is not None:
                 watcher.cancel()
             if handled:
@@ -145,6 +161,14 @@ async def _commit_on_time(group: GroupCommit) -> None:
         await asyncio.sleep(group.interval / 2)
         if group.due():
             group.commit()
+
+
+async def _renew_claims(conn: Any, group: GroupCommit, run_id: int, lease_s: float) -> None:
+    """Keep this run's claims alive while it works (a third of the lease apart, so one late tick is harmless)."""
+    while True:
+        await asyncio.sleep(max(lease_s / 3, 0.05))
+        group.commit()
+        renew_claims(conn, run_id, lease_s)
 
 
 async def _watch(cancel: threading.Event, extractor: Extractor) -> None:

@@ -84,3 +84,27 @@ def get_chunk(conn: sqlite3.Connection, chunk_id: int) -> dict[str, Any] | None:
 
 def set_chunk_status(conn: sqlite3.Connection, chunk_id: int, status: str, error: str | None = None) -> None:
     conn.execute("UPDATE chunks SET extract_status = ?, extract_error = ? WHERE id = ?", (status, redact_text(error), chunk_id))
+
+
+def content_problems(conn: sqlite3.Connection, limit: int = 50) -> list[str]:
+    """Stored text that is no longer what was stored: each document's text against the hash kept when it was
+    added, and each chunk against the stretch of its document it was cut from. Names what changed."""
+    problems: list[str] = []
+    changed = 0
+    for row in conn.execute("SELECT id, uri, content, content_hash FROM documents ORDER BY id"):
+        if text_hash(row["content"]) != row["content_hash"]:
+            changed += 1
+            if len(problems) < limit:
+                problems.append(f"document {row['id']} ({row['uri']}): its text no longer matches the sha256 stored "
+                                "when it was added (changed in the database since)")
+    rows = conn.execute(
+        "SELECT c.id, c.seq, d.id AS document_id, d.uri FROM chunks c JOIN documents d ON d.id = c.document_id"
+        " WHERE c.text != substr(d.content, c.char_start + 1, c.char_end - c.char_start) ORDER BY c.id").fetchall()
+    for row in rows:
+        changed += 1
+        if len(problems) < limit:
+            problems.append(f"chunk {row['id']} (#{row['seq']} of document {row['document_id']}, {row['uri']}): its "
+                            "text differs from the part of its document it was cut from")
+    if changed > len(problems):
+        problems.append(f"... and {changed - len(problems)} more changed document(s) or chunk(s)")
+    return problems
