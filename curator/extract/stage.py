@@ -61,6 +61,9 @@ def plan_jobs(conn: Any, *, retry_failed: bool = False, regenerate: Sequence[int
         chunks = chunks_by_id(conn, chosen)
         skipped = [c["id"] for c in chunks if c["extract_status"] == "skipped"]
         if skipped:
+            why = conn.execute("SELECT extract_error FROM chunks WHERE id = ?", (skipped[0],)).fetchone()[0]
+            if why:  # retired (its page changed, its file was read as another kind): its text is not current
+                raise CuratorError(f"chunk {skipped[0]} is not extracted any more ({why}); nothing was changed")
             raise CuratorError(f"chunk {skipped[0]} was made into pairs by a template (glossary, exam or QA file), "
                                "not by the LLM: there is nothing to regenerate, and nothing was changed")
         missing = set(chosen) - {c["id"] for c in chunks}
