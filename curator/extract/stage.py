@@ -48,15 +48,22 @@ def plan_jobs(conn: Any, *, retry_failed: bool = False, regenerate: Sequence[int
     if regenerate or regenerate_pairs:
         chosen: dict[int, list[int]] = {cid: open_pairs(conn, cid) for cid in regenerate}
         for pair_id in regenerate_pairs:
-            row = conn.execute("SELECT chunk_id, status FROM qa_pairs WHERE id = ?", (pair_id,)).fetchone()
+            row = conn.execute("SELECT chunk_id, status, origin FROM qa_pairs WHERE id = ?", (pair_id,)).fetchone()
             if row is None or row["chunk_id"] is None:
                 raise CuratorError(f"pair {pair_id} does not exist or was not extracted from a chunk")
+            if row["origin"] != "llm":  # a template made it: sending its chunk to the LLM replaces curated work
+                raise CuratorError(f"pair {pair_id} was made by a template ({row['origin']}), not by the LLM: there "
+                                   "is nothing to regenerate, and nothing was changed")
             if row["status"] == "superseded":
                 raise CuratorError(f"pair {pair_id} was already superseded; regenerate its latest revision")
             chosen.setdefault(row["chunk_id"], [])
             if pair_id not in chosen[row["chunk_id"]]:
                 chosen[row["chunk_id"]].append(pair_id)
         chunks = chunks_by_id(conn, chosen)
+        skipped = [c["id"] for c in chunks if c["extract_status"] == "skipped"]
+        if skipped:
+            raise CuratorError(f"chunk {skipped[0]} was made into pairs by a template (glossary, exam or QA file), "
+                               "not by the LLM: there is nothing to regenerate, and nothing was changed")
         missing = set(chosen) - {c["id"] for c in chunks}
         if missing:
             raise CuratorError(f"no chunk with id {', '.join(map(str, sorted(missing)))}")

@@ -114,3 +114,14 @@ def test_a_failed_answer_changes_nothing(llm_ws, server, pair):
     conn = llm_ws.connect()
     assert conn.execute("SELECT extract_status FROM chunks").fetchone()[0] == "done"
     conn.close()
+
+
+def test_extract_regenerate_refuses_a_template_pair(review_ws):
+    from curator.errors import CuratorError
+
+    conn = review_ws.connect()
+    rows = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    with pytest.raises(CuratorError, match="pair 4 was made by a template"):
+        run_extraction(review_ws, regenerate_pairs=[4])
+    assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == rows
+    conn.close()
