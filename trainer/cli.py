@@ -108,11 +108,19 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = args.run or _last_run(args.runs)
     settings = settings_for_run(run_dir, greedy=args.greedy, max_new_tokens=args.max_new_tokens,
                                 batch_size=args.batch_size, **explicit_generation(args))
-    report = evaluate(run_dir, EvalOptions(version_dir=args.version, settings=settings, limit=args.limit,
-                                           embedding_model=args.embedding_model, low_semscore=args.low_semscore,
-                                           judge_off_reason="python -m trainer has no judge endpoint"), log=log)
+    options = EvalOptions(version_dir=args.version, settings=settings, limit=args.limit,
+                          embedding_model=args.embedding_model, low_semscore=args.low_semscore,
+                          judge_off_reason="python -m trainer has no judge endpoint")
+    report = evaluate(run_dir, options, log=log)
+    from trainer.compare import compare  # a DPO run on an SFT run: base, SFT and SFT+DPO in one report
+
+    comparison = compare(run_dir, report, options, log=log)
+    if comparison:
+        report["comparison"] = comparison
     if args.json:
         print(json.dumps(report, ensure_ascii=False, default=str))
     else:
         print((run_dir / "eval" / "report.md").read_text(encoding="utf-8"))
+        if comparison:
+            print((run_dir / "eval" / "comparison.md").read_text(encoding="utf-8"))
     return 0

@@ -31,6 +31,7 @@ from curator.llm.engine import CallOutcome, EngineStopped, StructuredEngine, Str
 from curator.schemas import load_schema
 from curator.store.connection import transaction
 from curator.store.extract_queue import chunk_location, claim_chunks, store_failure, store_pairs
+from curator.store.runs import mark_interrupted_runs
 
 ANSWER_KINDS = ("invalid", "refusal", "length")  # the model answered, badly; anything else is the endpoint's fault
 
@@ -116,6 +117,8 @@ class Extractor:
         self._errors_in_a_row = 0
         self._queue: deque[Job] = deque()
         self._claimed: deque[Job] = deque()
+        self._held: list[Job] = []   # jobs another run had claimed when this run reached them
+        self._held_retried = False
         # claims are committed on their own, after whatever the unit has open (GroupCommit)
         self._flush = flush or (lambda: None)
 
@@ -184,7 +187,18 @@ class Extractor:
                 if j.chunk["id"] in won:
                     self._claimed.append(j)
                 else:
+                    self._held.append(j)
                     self.summary.skipped += 1
+        if not self._claimed and self._held and not self._held_retried:
+            # Once, when everything else is handed out: a run that held some of these and has died
+            # meanwhile is marked ended now, which lets go of its claims, so this run takes them up.
+            self._held_retried = True
+            self._flush()
+            mark_interrupted_runs(self.conn)
+            self.summary.skipped -= len(self._held)
+            self._queue.extend(self._held)
+            self._held = []
+            return self._next_job()
         return self._claimed.popleft() if self._claimed else None
 
     def _schema_for(self, text: str) -> dict[str, Any]:

@@ -76,3 +76,29 @@ def test_a_lapsed_claim_is_taken_up(workspace, conn, scripted):
     summary = run_extraction(workspace)
     assert summary.succeeded == 3 and summary.skipped == 0
     assert conn.execute("SELECT COUNT(*) FROM chunks WHERE extract_status = 'done'").fetchone()[0] == 3
+
+
+def test_chunks_of_a_run_killed_meanwhile_are_taken_up_in_the_same_run(workspace, conn, scripted):
+    """Another run holds a chunk when this run reaches it, then is killed: this run sends it before it ends."""
+    ids = add_chunks(workspace, [lecture(i) for i in range(6)])
+    point_at(workspace, scripted, concurrency=1)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        other = start_run(conn, "extract")
+        conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (holder.pid, other))
+        conn.execute("INSERT INTO chunk_claims (chunk_id, run_id, expires_at) VALUES (?, ?, ?)",
+                     (ids[0], other, time.time() + 600))
+
+        def kill_the_holder(summary) -> None:
+            if holder.poll() is None:
+                assert summary.skipped == 1  # it was held when this run reached it
+                holder.kill()
+                holder.wait()
+
+        summary = run_extraction(workspace, on_progress=kill_the_holder)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert summary.succeeded == 6 and summary.skipped == 0 and summary.requests_sent == 6
+    assert requests_per_chunk(scripted) == Counter(range(6))
+    assert conn.execute("SELECT status FROM runs WHERE id = ?", (other,)).fetchone()[0] == "failed"
