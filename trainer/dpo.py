@@ -128,6 +128,8 @@ def plan_dpo(version_dir: Path, runs_dir: Path, *, base: str | None, preset_name
     from trainer.run import RUN_FILE, RunError, new_run_id, read_run, write_json
 
     hyper = dpo_preset(preset_name)
+    if not (Path(version_dir) / PREFERENCES).exists():  # refused before a run folder exists
+        read_preferences(Path(version_dir))
     source: dict[str, Any] | None = None
     if from_run is not None:
         sft = read_run(Path(from_run))
