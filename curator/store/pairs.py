@@ -52,6 +52,14 @@ def set_status(conn: sqlite3.Connection, pair_id: int, status: str, actor: str, 
          _audit_view(get_pair(conn, pair_id)), reason)
 
 
+def questions_of(conn: sqlite3.Connection, pair_ids: list[int]) -> dict[int, str]:
+    """The question of each pair, by id."""
+    if not pair_ids:
+        return {}
+    marks = ",".join("?" * len(pair_ids))
+    return dict(conn.execute(f"SELECT id, question FROM qa_pairs WHERE id IN ({marks})", pair_ids).fetchall())
+
+
 def answers_of(conn: sqlite3.Connection, pair_ids: list[int]) -> dict[int, str]:
     """The answer of each pair, by id (the review list's rows carry only the question)."""
     if not pair_ids:
