@@ -52,6 +52,16 @@ def set_status(conn: sqlite3.Connection, pair_id: int, status: str, actor: str, 
          _audit_view(get_pair(conn, pair_id)), reason)
 
 
+def pair_statuses(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    """(id, status) of every pair, superseded revisions included."""
+    return [(r[0], r[1]) for r in conn.execute("SELECT id, status FROM qa_pairs")]
+
+
+def pair_counts_by_status(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many pairs have each status."""
+    return dict(conn.execute("SELECT status, COUNT(*) FROM qa_pairs GROUP BY status").fetchall())
+
+
 def questions_of(conn: sqlite3.Connection, pair_ids: list[int]) -> dict[int, str]:
     """The question of each pair, by id."""
     if not pair_ids:
