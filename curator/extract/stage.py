@@ -23,13 +23,21 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from curator.errors import CuratorError
-from curator.llm.engine import Endpoint, StructuredEngine
-from curator.extract.extraction import Extractor, ExtractSettings, ExtractSummary, Job
+from curator.errors import ConfigError, CuratorError
+from curator.extract.extractor import Extractor, ExtractSettings, ExtractSummary, Job
 from curator.extract.prompts import TemplateChooser
 from curator.llm.endpoint import open_endpoint
-from curator.store.extraction import chunks_by_id, chunks_by_status, open_pairs, release_claims, renew_claims
+from curator.llm.engine import Endpoint, StructuredEngine
+from curator.secrets import credentials_problem
+from curator.store.extract_queue import (
+    chunks_by_id,
+    chunks_by_status,
+    open_pairs,
+    release_claims,
+    renew_claims,
+)
 from curator.store.group_commit import GroupCommit
+from curator.store.pairs import get_pair
 from curator.store.runs import finish_run, mark_interrupted_runs, start_run
 from curator.workspace import Workspace
 
@@ -47,7 +55,7 @@ def plan_jobs(conn: Any, *, retry_failed: bool = False, regenerate: Sequence[int
     if regenerate or regenerate_pairs:
         chosen: dict[int, list[int]] = {cid: open_pairs(conn, cid) for cid in regenerate}
         for pair_id in regenerate_pairs:
-            row = conn.execute("SELECT chunk_id, status, origin FROM qa_pairs WHERE id = ?", (pair_id,)).fetchone()
+            row = get_pair(conn, pair_id)
             if row is None or row["chunk_id"] is None:
                 raise CuratorError(f"pair {pair_id} does not exist or was not extracted from a chunk")
             if row["origin"] != "llm":  # a template made it: sending its chunk to the LLM replaces curated work
@@ -61,6 +69,9 @@ def plan_jobs(conn: Any, *, retry_failed: bool = False, regenerate: Sequence[int
         chunks = chunks_by_id(conn, chosen)
         skipped = [c["id"] for c in chunks if c["extract_status"] == "skipped"]
         if skipped:
+            why = conn.execute("SELECT extract_error FROM chunks WHERE id = ?", (skipped[0],)).fetchone()[0]
+            if why:  # retired (its page changed, its file was read as another kind): its text is not current
+                raise CuratorError(f"chunk {skipped[0]} is not extracted any more ({why}); nothing was changed")
             raise CuratorError(f"chunk {skipped[0]} was made into pairs by a template (glossary, exam or QA file), "
                                "not by the LLM: there is nothing to regenerate, and nothing was changed")
         missing = set(chosen) - {c["id"] for c in chunks}
@@ -78,6 +89,10 @@ def run_extraction(ws: Workspace, *, retry_failed: bool = False, regenerate: Seq
                    on_progress: Callable[[ExtractSummary], None] | None = None,
                    cancel: threading.Event | None = None, **endpoint_overrides: Any) -> ExtractSummary:
     """Extract pairs from the chosen chunks; returns the summary (also stored as the run's counts)."""
+    if base_url:  # refused even when nothing is pending: a key typed into --base-url is a mistake to say now
+        problem = credentials_problem(base_url, ws.config["llm"]["api_key_env"], "--base-url")
+        if problem:
+            raise ConfigError(problem)
     mode = "regenerate" if (regenerate or regenerate_pairs) else "retry-failed" if retry_failed else "pending"
     settings = ExtractSettings.from_config(ws.config["extract"])
     chooser = TemplateChooser(ws.config["extract"].get("prompt", ""), ws.root)

@@ -231,3 +231,9 @@ def test_refresh_retires_the_pending_chunks_of_a_changed_page(site, crawl, conn)
     pending_docs = {r[0] for r in conn.execute("SELECT DISTINCT document_id FROM chunks WHERE extract_status = 'pending'"
                                                " AND document_id IN (?, ?)", (old_doc, new_doc))}
     assert pending_docs == {new_doc}  # extraction sends the new text only
+    from curator.errors import CuratorError
+    from curator.extract.stage import plan_jobs
+
+    old_chunk = conn.execute("SELECT id FROM chunks WHERE document_id = ? LIMIT 1", (old_doc,)).fetchone()[0]
+    with pytest.raises(CuratorError, match=r"not extracted any more \(retired: .*a\.html changed"):
+        plan_jobs(conn, regenerate=[old_chunk])  # nor does --regenerate, with the reason, not a template's
