@@ -17,7 +17,7 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
-	$(PIP) install -e '.[dev,local]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(PIP) install -e '.[dev,local,bench]' 2>&1 | grep -v "^WARNING: Location" || true
 	$(PY) -c "import curator, torch, transformers, textual, llama_cpp" && touch $@
 
 # The whole flow on the sample corpus, offline, in about ten minutes on two CPU cores:
@@ -45,7 +45,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check curator trainer tests
+	$(VENV)/bin/ruff check curator trainer benchmarks tests
 
 clean-demo:
 	rm -rf $(DEMO)

@@ -74,7 +74,7 @@ def render_status(console: Console, report: dict[str, Any]) -> None:
         console.print("[green]No errors recorded.[/]")
 
     if report.get("llm_usage"):
-        from curator.extract.usage import render_usage
+        from curator.llm.usage import render_usage
         render_usage(console, report["llm_usage"])
 
     integrity = report.get("integrity")

@@ -5,9 +5,9 @@ configs and errors, a chunk's extraction error) or printed (the CLI's stdout and
 stderr, listings, reports) goes through. It blanks out, as ``[redacted]``:
 
 - the values of the environment variables that hold keys: the one `[llm].api_key_env`
-  names, any other `*_env` setting, OPENAI_API_KEY, and every variable whose name says it
-  holds a secret (KEY, TOKEN, SECRET, PASSWORD, ...), when the value is long enough to be
-  one (8 characters and more);
+  names, any other `*_env` setting, OPENAI_API_KEY, and every variable whose name has a
+  word saying it holds a secret (KEY, TOKEN, SECRET, PASSWORD, ...: HF_TOKEN, DB_PASSWORD),
+  when the value is long enough to be one (8 characters and more);
 - credentials inside URLs: ``scheme://user:password@host`` and query parameters such as
   ``api-key=``, ``key=``, ``token=``, ``access_token=``;
 - the value of Authorization / api-key headers and ``Bearer`` tokens;
@@ -32,30 +32,37 @@ from urllib.parse import parse_qsl, urlsplit
 REDACTED = "[redacted]"
 MIN_SECRET_LEN = 8  # shorter values would blank out ordinary words wherever they occur
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
-_SECRET_ENV_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
+# a variable holds a secret when one of the _-separated words of its name says so (OPENAI_API_KEY, HF_TOKEN,
+# DB_PASSWORD), not when a word merely contains one (GIT_AUTHOR_EMAIL, TOKENIZERS_PARALLELISM)
+_SECRET_ENV_WORDS = frozenset({"KEY", "APIKEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "CREDENTIALS",
+                               "AUTH"})
 _SECRET_PARAMS = ("api-key", "api_key", "apikey", "key", "token", "access_token", "access-token", "auth",
                   "password", "passwd", "secret", "client_secret", "sig", "signature", "x-api-key")
 
 # A token: no spaces or quotes, long enough, with a digit or very long (random keys nearly always have digits).
-_TOKEN = r"(?=[^\s\"'<>,;]*\d|[^\s\"'<>,;]{20})[^\s\"'<>,;]{8,}"
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+_TOKEN = r"(?=[^\s\"'<>,;&]*\d|[^\s\"'<>,;&]{20})[^\s\"'<>,;&]{8,}"
+# (pattern, replacement, needles): a pattern runs only when one of its needles is in the lower-cased text, so
+# the common case (a request or answer with nothing secret-shaped) costs a few substring searches, not regexes.
+_PATTERNS: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
     # scheme://user:pass@host (or scheme://token@host): the whole user part goes
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@\"'<>]+@"), rf"\1{REDACTED}@"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@\"'<>]+@"), rf"\1{REDACTED}@", ("://",)),
     # ?api-key=...&token=...
     (re.compile(r"(?i)([?&;](?:" + "|".join(re.escape(p) for p in _SECRET_PARAMS) + r")=)[^&#\s\"'<>]+"),
-     rf"\1{REDACTED}"),
+     rf"\1{REDACTED}", ("=",)),
     # Authorization: Bearer xxx / "authorization": "xxx" / api-key: xxx
     (re.compile(r"(?i)\b((?:proxy-)?authorization|x-api-key|api-key|openai-api-key|x-goog-api-key)"
-                r"([\"']?\s*[:=]\s*[\"']?)((?:bearer|basic|token)\s+)?" + _TOKEN),
-     rf"\1\2\3{REDACTED}"),
-    (re.compile(r"(?i)\b(bearer\s+)" + _TOKEN), rf"\1{REDACTED}"),
+                r"([\"']?\s*:\s*[\"']?)((?:bearer|basic|token)\s+)?" + _TOKEN),
+     rf"\1\2\3{REDACTED}", ("authorization", "api-key")),
+    (re.compile(r"(?i)\b(bearer\s+)" + _TOKEN), rf"\1{REDACTED}", ("bearer",)),
     # well-known key shapes, whatever variable (if any) they came from
     (re.compile(r"\b(?:sk-(?:proj-|ant-|or-)?[A-Za-z0-9_\-]{20,}|gsk_[A-Za-z0-9]{20,}|hf_[A-Za-z0-9]{30,}"
-                r"|xai-[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_\-]{35}|gh[pousr]_[A-Za-z0-9]{30,})"), REDACTED),
+                r"|xai-[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_\-]{35}|gh[pousr]_[A-Za-z0-9]{30,})"), REDACTED,
+     ("sk-", "sk_", "hf_", "xai-", "aiza", "gh")),
 ]
 
 _watched: set[str] = {"OPENAI_API_KEY"}
 _scan_cache: tuple[int, frozenset[str]] = (-1, frozenset())
+_values_cache: tuple[Any, list[str]] = (None, [])
 
 
 def watch_env(name: str | None) -> None:
@@ -75,16 +82,20 @@ def watch_config(config: dict[str, Any]) -> None:
 
 def secret_values() -> list[str]:
     """The secret values currently in the environment, longest first (so a key containing another goes whole)."""
-    global _scan_cache
+    global _scan_cache, _values_cache
     if _scan_cache[0] != len(os.environ):  # names that say "secret": rescanned when the environment changes size
-        found = {v.strip() for k, v in os.environ.items() if _SECRET_ENV_NAME.search(k) and _looks_secret(v)}
+        found = {v.strip() for k, v in os.environ.items()
+                 if _SECRET_ENV_WORDS.intersection(k.upper().split("_")) and _looks_secret(v)}
         _scan_cache = (len(os.environ), frozenset(found))
-    values = set(_scan_cache[1])
-    for name in _watched:
-        value = (os.environ.get(name) or "").strip()
-        if len(value) >= MIN_SECRET_LEN:
-            values.add(value)
-    return sorted(values, key=len, reverse=True)
+    key = (_scan_cache[1], tuple((name, os.environ.get(name)) for name in sorted(_watched)))
+    if _values_cache[0] != key:  # the watched variables are looked up every time: a changed value is seen at once
+        values = set(_scan_cache[1])
+        for _, value in key[1]:
+            value = (value or "").strip()
+            if len(value) >= MIN_SECRET_LEN:
+                values.add(value)
+        _values_cache = (key, sorted(values, key=len, reverse=True))
+    return _values_cache[1]
 
 
 def _looks_secret(value: str) -> bool:
@@ -100,8 +111,11 @@ def redact(text: str | None) -> str | None:
     for value in secret_values():
         if value in text:
             text = text.replace(value, REDACTED)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    lowered = text.lower()
+    for pattern, replacement, needles in _PATTERNS:
+        if any(n in lowered for n in needles):
+            text = pattern.sub(replacement, text)
+            lowered = text.lower()
     return text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from curator import __version__
-from curator.extract.usage import usage_report
+from curator.llm.usage import usage_report
 from curator.secrets import redact_data
 from curator.store import current_version, integrity_problems, latest_version
 from curator.store.runs import mark_interrupted_runs

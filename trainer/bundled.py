@@ -17,6 +17,8 @@ import os
 import shutil
 from pathlib import Path
 
+from trainer.errors import TrainerError
+
 BUNDLED_NAMES = ("", "bundled", "gemma-3-270m")
 CHECKPOINT_NAME = "gemma-3-270m-hf"
 COMPLETE = "CONVERTED"
@@ -25,7 +27,7 @@ GGUF_ENV = "CURATOR_GEMMA_GGUF"  # an assembled GGUF file to use instead of the 
 TOKENIZER_ENV = "CURATOR_GEMMA_TOKENIZER"  # a folder with tokenizer.json and tokenizer_config.json to use
 
 
-class BundledModelMissing(Exception):
+class BundledModelMissing(TrainerError):
     pass
 
 

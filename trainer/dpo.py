@@ -286,6 +286,10 @@ def execute_dpo(run_dir: Path, *, log: Callable[[str], None] = print,
     progress = _Progress(run_dir, total, on_log, started, mean_tokens * per_step, elapsed_before)
     trainer = DPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                          peft_config=peft_config, callbacks=[progress])
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    for printer in (PrinterCallback, ProgressCallback):  # progress goes through on_log; stdout may carry --json
+        trainer.remove_callback(printer)
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     wall = time.perf_counter() - started
     adapter = run_dir / "adapter"

@@ -17,11 +17,12 @@ import shutil
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trainer import environment
+from trainer.errors import EvalError
 from trainer.formatting import Formatter
 from trainer.generate import Settings, default_settings, generate
 from trainer.metrics import error_classes, exact_match, rouge_l
@@ -102,7 +103,7 @@ def evaluate(run_dir: Path, options: EvalOptions, log: Callable[[str], None] = p
     began = time.perf_counter()
     manifest = read_run(run_dir)
     if manifest.get("status") != "done":
-        raise ValueError(f"run {manifest['id']} has not finished training (status {manifest.get('status')}).")
+        raise EvalError(f"run {manifest['id']} has not finished training (status {manifest.get('status')}).")
     hyper = from_dict(manifest["hyperparameters"])
     version = read_version(Path(options.version_dir or manifest["version"]["path"]), hyper.context_field)
     contaminated = [e for e in version.test if e.contaminated]
@@ -110,7 +111,7 @@ def evaluate(run_dir: Path, options: EvalOptions, log: Callable[[str], None] = p
     if options.limit:
         test = test[:options.limit]
     if not test:
-        raise ValueError(f"version {version.id} has no test pairs to evaluate on.")
+        raise EvalError(f"version {version.id} has no test pairs to evaluate on.")
     device = options.device or ("cuda" if torch.cuda.is_available() else "cpu")
     settings = options.settings or settings_for_run(run_dir)
     # Generation runs on the bf16 base, not the 4-bit one training used: dequantizing every weight at every

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from trainer.errors import TrainerError
 from trainer.version import Example
 
 TEMPLATES = ("auto", "chat", "gemma", "qa", "alpaca")
@@ -25,7 +26,7 @@ ALPACA_PREAMBLE = ("Below is an instruction that describes a task. "
                    "Write a response that appropriately completes the request.")
 
 
-class TemplateError(Exception):
+class TemplateError(TrainerError):
     """A template that cannot render this tokenizer's prompts; the message says which to use instead."""
 
 

@@ -25,7 +25,6 @@ import torch
 from trainer.formatting import Formatter
 from trainer.version import Example
 
-
 GUARD_NGRAM = 4  # the default guard: no 4-token sequence twice in one answer
 SAMPLING_KEYS = ("temperature", "top_p", "top_k", "repetition_penalty", "no_repeat_ngram_size")
 GPU_BATCH = 256  # prompts per batch on a GPU when none is given: a 270M model's cache for 256 rows is ~2 GB

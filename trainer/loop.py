@@ -339,7 +339,7 @@ def fit(model: Any, data: Tokenized, hyper: Hyper, run_dir: Path, *, pad_id: int
 
 
 def speed_up_cuda(model: Any, compile_layers: bool) -> None:
-    """CUDA settings measured to matter for small models (tests/bench/train_gpu.py).
+    """CUDA settings measured to matter for small models (benchmarks/train_gpu.py).
 
     cuDNN attention builds an execution plan for every new (batch, length) shape,
     about 4 ms of CPU per layer and pass, and token-budget batches change shape

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from trainer.bundled import BUNDLED_NAMES, convert
+from trainer.errors import SettingsError
 
 LORA_TARGETS = "all-linear"
 
@@ -69,7 +70,7 @@ def load_base(path_or_id: str, *, device: str, quantize: bool, attn: str | None 
         kwargs["attn_implementation"] = attn
     if quantize:
         if not device.startswith("cuda"):
-            raise ValueError("4-bit quantization needs a CUDA GPU")
+            raise SettingsError("4-bit quantization needs a CUDA GPU")
         kwargs["quantization_config"] = quantization_config()
         kwargs["device_map"] = {"": device}
     model = AutoModelForCausalLM.from_pretrained(path_or_id, **kwargs)

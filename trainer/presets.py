@@ -6,6 +6,8 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from trainer.errors import SettingsError
+
 PRESETS = ("smoke", "default", "long")
 
 
@@ -60,7 +62,7 @@ class Hyper:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
-            raise ValueError(f"unknown training setting(s): {', '.join(unknown)}")
+            raise SettingsError(f"unknown training setting(s): {', '.join(unknown)}")
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -75,7 +77,7 @@ def preset(name: str, on_gpu: bool) -> Hyper:
                                                                   save_every=50, **fitted)
     if name == "long":
         return preset("default", on_gpu).updated(epochs=4.0)
-    raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    raise SettingsError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
 
 
 def from_dict(values: dict[str, Any]) -> Hyper:

@@ -22,6 +22,7 @@ from typing import Any
 
 from trainer import environment
 from trainer.data import build, choose_max_length, encode_all, length_stats, validation_split
+from trainer.errors import TrainerError
 from trainer.formatting import Formatter
 from trainer.loop import METRICS, fit
 from trainer.model import add_lora, base_hash, load_base, load_tokenizer, merge_to, resolve_base
@@ -33,7 +34,7 @@ CPU_MESSAGE = ("no CUDA GPU found: training LoRA in float32 on the CPU, without 
                "CUDA and bitsandbytes). Keep to the smoke preset or a small model here.")
 
 
-class RunError(Exception):
+class RunError(TrainerError):
     pass
 
 

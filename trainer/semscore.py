@@ -16,12 +16,13 @@ import zipfile
 from pathlib import Path
 
 from trainer.bundled import cache_dir
+from trainer.errors import TrainerError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 PACKAGE = "all_minilm_l6_v2"
 
 
-class EmbeddingModelMissing(Exception):
+class EmbeddingModelMissing(TrainerError):
     pass
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from trainer.errors import TrainerError
+
 MANIFEST = "manifest.json"
 DATA = "data.parquet"
 CONTEXTS = "contexts.parquet"
@@ -23,7 +25,7 @@ REQUIRED_COLUMNS = ("question", "answer", "split")
 CONTAMINATION_FLAGS = frozenset({"contamination"})
 
 
-class VersionReadError(Exception):
+class VersionReadError(TrainerError):
     """A version directory the trainer cannot use; the message names the file and the problem."""
 
 

@@ -14,7 +14,16 @@ import sys
 from rich.markup import escape
 
 from curator.cli import (  # noqa: F401  (importing a module registers its commands)
-    crawl, extract, filters, ingest, judge, pair, review, training, versions, workspace_cmds,
+    crawl,
+    extract,
+    filters,
+    ingest,
+    judge,
+    pair,
+    review,
+    training,
+    versions,
+    workspace_cmds,
 )
 from curator.cli.app import app, err
 from curator.errors import CuratorError

@@ -2,23 +2,65 @@
 
 from __future__ import annotations
 
+import copy
+import importlib
 import json
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from curator import __version__
-from curator.errors import WorkspaceNotFound
+from curator.errors import CuratorError, WorkspaceNotFound
 from curator.workspace import Workspace, find_root, open_workspace
 
 out = Console()
 err = Console(stderr=True)
 
+_state: dict[str, Any] = {"workspace": None}
+_WORKSPACE_HELP = ("Workspace folder (default: $CURATOR_WORKSPACE, else the nearest folder upward holding "
+                   "curator.toml).")
+
+
+def _set_workspace(ctx: Any, param: Any, value: Path | None) -> None:
+    if value is not None:
+        _state["workspace"] = value
+
+
+def _with_workspace_option(command: Any, root_option: Any) -> Any:
+    """Give a command, and every command under it, the root's -w/--workspace option (once).
+
+    So `curator -w DIR status` and `curator status -w DIR` (and `curator version -w DIR list`,
+    `curator version list -w DIR`) all work. The option is a copy of the root's (typer builds
+    it with its own click), whose value only sets the workspace the command opens.
+    """
+    if not any(p.name == "workspace" or "-w" in getattr(p, "opts", ()) for p in command.params):
+        option = copy.copy(root_option)
+        option.expose_value, option.callback = False, _set_workspace
+        command.params.append(option)
+    for sub in getattr(command, "commands", {}).values():
+        _with_workspace_option(sub, root_option)
+    return command
+
+
+class _WorkspaceEverywhere(TyperGroup):
+    """The root group: each command it resolves takes -w/--workspace after its name too (see above)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        root_option = next((p for p in self.params if p.name == "workspace"), None)
+        if command is None or root_option is None:
+            return command
+        return _with_workspace_option(command, root_option)
+
+
 app = typer.Typer(
     name="curator",
+    cls=_WorkspaceEverywhere,
     help="Build reviewed, versioned fine-tuning datasets: ingest, extract, filter, review, version, train, eval. "
     "With no command, opens the review app on the workspace (or shows this help outside one).",
     no_args_is_help=False,
@@ -39,8 +81,6 @@ app.add_typer(llm_app, name="llm")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")]
 
-_state: dict[str, Any] = {"workspace": None}
-
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -52,8 +92,8 @@ def _version_callback(value: bool) -> None:
 def _main(
     ctx: typer.Context,
     workspace: Annotated[Path | None, typer.Option(
-        "--workspace", "-w", help="Workspace folder (default: $CURATOR_WORKSPACE, else the nearest folder "
-        "upward holding curator.toml).", show_default=False)] = None,
+        "--workspace", "-w", help=_WORKSPACE_HELP + " Accepted after any command as well.",
+        show_default=False)] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
                                           help="Print curator's version and exit.")] = False,
 ) -> None:
@@ -77,3 +117,18 @@ def emit_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
     sys.stdout.flush()
 
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """`benchmarks.<name>`, imported only when a `curator bench` command runs.
+
+    The benchmarks are a separate top-level package behind the `bench` extra: the product never
+    imports them otherwise, so a missing package or dependency is one line, not a traceback.
+    """
+    try:
+        return importlib.import_module(f"benchmarks.{name}")
+    except ModuleNotFoundError as exc:
+        missing = exc.name or "benchmarks"
+        raise CuratorError(f"`curator bench {name}` needs the benchmarks package and its `bench` extra "
+                           f"(missing module: {missing}); from a source checkout: "
+                           "pip install -e '.[bench]'") from exc

@@ -9,9 +9,9 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, out
-from curator.ingest.crawler import CrawlSettings, run_crawl
-from curator.ingest.crawler.progress import CrawlCounts, CrawlProgressView
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, load_benchmark, err, out
+from curator.crawl import CrawlSettings, run_crawl
+from curator.crawl.progress import CrawlCounts, CrawlProgressView
 
 
 @app.command()
@@ -124,7 +124,7 @@ def bench_crawl(
     json_out: JsonOpt = False,
 ) -> None:
     """Crawl a generated static site of --pages pages on 127.0.0.1 and report pages/s, extraction CPU and memory."""
-    from curator.bench.crawl import run_crawl_bench
+    run_crawl_bench = load_benchmark("crawl").run_crawl_bench
 
     result = run_crawl_bench(pages=pages, baseline_pages=baseline_pages, workers=workers)
     if json_out:

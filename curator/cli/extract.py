@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, llm_app, out
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, load_benchmark, err, llm_app, out
 from curator.errors import CuratorError
 
 
@@ -178,7 +178,7 @@ def bench_extract(
     as_json: JsonOpt = False,
 ) -> None:
     """Extraction throughput against a scripted server with fixed latency and capacity (client CPU, cache)."""
-    from curator.bench.extract import bench_extract as run_bench
+    run_bench = load_benchmark("extract").bench_extract
 
     result = run_bench(chunks=chunks, latency=latency, capacity=capacity, naive_sample=naive_sample)
     if as_json:
@@ -204,7 +204,7 @@ def bench_llm(
     as_json: JsonOpt = False,
 ) -> None:
     """Measure an endpoint: throughput and latency against concurrency, JSON-valid rate, a suggested concurrency."""
-    from curator.llm.measure import measure_endpoint
+    measure_endpoint = load_benchmark("llm").measure_endpoint
 
     try:
         steps = [int(x) for x in levels.split(",") if x.strip()]

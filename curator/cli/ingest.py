@@ -12,7 +12,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, current_workspace, emit_json, err, out
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, out
+from curator.errors import CuratorError
 from curator.ingest.add import FileReport, add_paths, summarize, walk
 from curator.store.runs import stage_run
 
@@ -44,18 +45,23 @@ def add(
                                                 show_default=False)],
     kind: Annotated[Kind | None, typer.Option(
         "--kind", "-k", help="Read every file as this kind instead of detecting it from the extension and "
-        "fields.", case_sensitive=False, show_default=False)] = None,
+        "fields. On a file added before as another kind, reads it again as this kind (a new source revision; "
+        "the earlier reading's pending chunks are not extracted).", case_sensitive=False, show_default=False)] = None,
+    delimiter: Annotated[str | None, typer.Option(
+        "--delimiter", "-d", help="With --kind qa: the character between question and answer on each line "
+        "(default ':', a tab for .tsv; 'tab' or '\\t' for a tab).", show_default=False)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     ws = current_workspace()
+    config = _with_delimiter(ws.config, delimiter, kind)
     conn = ws.connect()
     try:
         kind_value = kind.value if kind else None
         with stage_run(conn, "ingest", {"paths": [str(p) for p in paths], "kind": kind_value}) as counts:
             if as_json:
-                reports = add_paths(conn, paths, kind=kind_value, config=ws.config, run_id=counts["run_id"])
+                reports = add_paths(conn, paths, kind=kind_value, config=config, run_id=counts["run_id"])
             else:
-                reports = _with_progress(conn, paths, kind_value, ws.config, counts["run_id"])
+                reports = _with_progress(conn, paths, kind_value, config, counts["run_id"])
             counts.update(summarize(reports))
     finally:
         conn.close()
@@ -65,6 +71,19 @@ def add(
         _render(reports)
     if any(r.status == "error" for r in reports):
         raise typer.Exit(1)
+
+
+def _with_delimiter(config: dict, delimiter: str | None, kind: Kind | None) -> dict:
+    """The workspace config with --delimiter as [ingest].qa_delimiter (it means something only with --kind qa)."""
+    if delimiter is None:
+        return config
+    if kind is not Kind.qa:
+        raise CuratorError("--delimiter reads question<delimiter>answer lines: give it with --kind qa")
+    value = "\t" if delimiter in ("tab", "\\t", "\t") else delimiter
+    if len(value) != 1 or value in "\\|[]{}#" or value.isspace() and value != "\t":
+        raise CuratorError(f"--delimiter must be one character other than \\ | [ ] {{ }} # and spaces "
+                           f"(or 'tab'), not {delimiter!r}")
+    return {**config, "ingest": {**config.get("ingest", {}), "qa_delimiter": value}}
 
 
 def _with_progress(conn, paths: list[Path], kind: str | None, config: dict, run_id: int) -> list[FileReport]:
@@ -128,3 +147,26 @@ def _short(path: str, base: str = "") -> str:
     except ValueError:
         return path
     return rel if not rel.startswith("../..") else path
+
+
+@bench_app.command("chunks")
+def bench_chunks(
+    docs: Annotated[Path, typer.Option(help="Folder of real HTML documentation (Debian python3.11-doc).")] = Path(
+        "/usr/share/doc/python3.11/html"),
+    target_tokens: Annotated[int, typer.Option(help="Chunk size, as [chunking].target_tokens.", min=20)] = 400,
+    limit: Annotated[int | None, typer.Option(help="Read only the first N pages.", min=1)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """How many chunks start mid-sentence: real documentation pages and the sample transcripts."""
+    import importlib
+
+    # the top-level benchmarks package is imported by name, only here: the product never depends on it
+    run_chunks_bench = importlib.import_module("benchmarks.chunks").run_chunks_bench
+    result = run_chunks_bench(docs_dir=docs, target_tokens=target_tokens, limit=limit)
+    if as_json:
+        emit_json(result)
+        return
+    for label, part in (("documentation", result), ("index pages", result["index_pages"]),
+                        ("sample transcripts", result["transcripts"])):
+        out.print(f"{label}: {part['mid_sentence_starts']:,} of {part['non_first_chunks']:,} non-first chunks start "
+                  f"mid-sentence ({part['mid_sentence_rate']:.2%}), {part['chunks']:,} chunks")

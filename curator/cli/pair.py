@@ -90,10 +90,14 @@ def list_pairs(
                                                 show_default=False)] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many pairs.")] = 50,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first.")] = 0,
+    order: Annotated[str, typer.Option("--order", help="id, or uncertain: where the judge, similar pairs' "
+                                       "decisions, eval_low, conflicts and rule limits disagree first.")] = "id",
     as_json: JsonOpt = False,
 ) -> None:
     """The pairs a filter keeps (the app's filters), with their status, origin and flags; superseded pairs say
     what replaced them."""
+    if order not in ("id", "uncertain"):
+        raise typer.BadParameter(f"{order!r} is not id or uncertain", param_hint="--order")
     from curator.store.review_queries import ReviewFilter, matching_ids, row_summaries
 
     if status not in _STATUS:
@@ -104,6 +108,16 @@ def list_pairs(
     conn = ws.connect()
     try:
         ids = matching_ids(conn, f)
+        doubts = {}
+        if order == "uncertain":  # curator.filters.calibrate.uncertain_first, restricted to the filter's pairs
+            from curator.filters.calibrate import uncertain_first
+            from curator.filters.settings import FilterSettings
+
+            ranked = uncertain_first(conn, FilterSettings.from_config(ws.config["filters"]),
+                                     status=status if status in ("pending", "accepted", "rejected") else "all")
+            keep = {int(i) for i in ids}
+            doubts = {d.pair_id: d for d in ranked if d.pair_id in keep}
+            ids = list(doubts) + sorted(keep - set(doubts))
         page = [int(i) for i in ids[offset:offset + limit]]
         rows = row_summaries(conn, page)
         answers = dict(conn.execute(f"SELECT id, answer FROM qa_pairs WHERE id IN ({','.join('?' * len(page))})",
@@ -118,9 +132,11 @@ def list_pairs(
                 "flags": [{"kind": k, "score": s} for k, s in r["flags"]]}
         if r["status"] == "superseded":
             item["replaced_by"] = r.get("replaced_by", [])
+        if pair_id in doubts:
+            item.update(uncertainty=round(doubts[pair_id].score, 3), signals=doubts[pair_id].signals)
         pairs.append(item)
     if as_json:
-        emit_json({"filter": f.as_dict(), "total": int(len(ids)), "offset": offset, "pairs": pairs})
+        emit_json({"filter": f.as_dict(), "order": order, "total": int(len(ids)), "offset": offset, "pairs": pairs})
         return
     table = Table(title=f"{len(ids):,} pair(s) · {f.describe()}", show_edge=False)
     for col in ("id", "status", "origin", "rev", "question", "flags"):

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, out
+from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, load_benchmark, out
 from curator.render import render_status
 from curator.status import workspace_status
 
@@ -68,7 +68,7 @@ def bench_tui(
 ) -> None:
     """Open the review app headless on a generated workspace of N pairs and time opening, the next pair after
     an accept (p95), a filter switch, a text search, and the peak memory."""
-    from curator.bench.tui import run_tui_bench
+    run_tui_bench = load_benchmark("tui").run_tui_bench
 
     result = run_tui_bench(pairs, workdir=workdir, accepts=accepts)
     if as_json:

@@ -25,14 +25,16 @@ from curator.cli.training_support import judge_for, resolve_run, resolve_version
 from curator.errors import CuratorError
 from curator.store.evaluations import write_eval_low
 from curator.store.runs import stage_run
+from trainer.errors import TrainerError
 
 GREEDY_HELP = "Plain greedy decoding, without the repetition guard (the default before 0.2)."
 TEMPERATURE_HELP = ("0 is greedy (default: the base model's generation config, else greedy; always with a "
                     "repetition guard).")
 NGRAM_HELP = "No n-gram of this many tokens twice in an answer (default 4; 0 turns the guard off)."
 PRESET_HELP = "smoke: a handful of steps (tests, the demo); default: 2 epochs; long: 4 epochs."
-TRAINER_ERRORS = ("VersionReadError", "TemplateError", "RunError", "BundledModelMissing", "EmbeddingModelMissing",
-                  "ValueError", "OSError")
+# What the trainer raises for the user (its TrainerError hierarchy) and file-system failures print one line;
+# anything else is a bug and keeps its traceback.
+USER_FACING = (TrainerError, OSError)
 
 
 def _fail(exc: Exception) -> CuratorError:
@@ -129,10 +131,8 @@ def train(
             version_dir = resolve_version(ws, conn, version)
             run_dir = plan(version_dir, runs_dir, base=base if base is not None else cfg["base_model"],
                            preset_name=preset or cfg["preset"], overrides=overrides, on_gpu=torch.cuda.is_available())
-    except Exception as exc:
-        if type(exc).__name__ in TRAINER_ERRORS:
-            raise _fail(exc) from exc
-        raise
+    except USER_FACING as exc:
+        raise _fail(exc) from exc
     log = err.print if json_out else out.print
     with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus,
                                    "method": read_run(run_dir).get("method", "sft")}) as counts:
@@ -186,10 +186,8 @@ def _train_here(run_dir: Path, merge: bool, report_to: str, log: Any, execute: A
 
         try:
             return execute(run_dir, merge=merge, report_to=report_to, log=log, on_log=on_log)
-        except Exception as exc:
-            if type(exc).__name__ in TRAINER_ERRORS:
-                raise _fail(exc) from exc
-            raise
+        except USER_FACING as exc:
+            raise _fail(exc) from exc
 
 
 def _check_gpus(gpus: int) -> None:
@@ -308,10 +306,8 @@ def eval_(
 
                 comparison = compare(run_dir, report, options, log=err.print if json_out else out.print,
                                      progress=tick)
-            except Exception as exc:
-                if type(exc).__name__ in TRAINER_ERRORS:
-                    raise _fail(exc) from exc
-                raise
+            except USER_FACING as exc:
+                raise _fail(exc) from exc
         if comparison:
             report["comparison"] = comparison
         flagged = write_eval_low(conn, run_dir, report, counts["run_id"])
@@ -386,7 +382,9 @@ def serve(
     bot = Chatbot(run_dir)
     server = make_server(bot, port, bot.default_settings(greedy=greedy, max_new_tokens=max_new_tokens))
     host, bound = server.server_address[:2]
-    out.print(json.dumps({"base_url": f"http://{host}:{bound}/v1", "model": bot.name}), highlight=False)
+    # one line a script can read, whatever the terminal width (rich would wrap it at 80 columns in a pipe)
+    out.print(json.dumps({"base_url": f"http://{host}:{bound}/v1", "model": bot.name}), highlight=False,
+              soft_wrap=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

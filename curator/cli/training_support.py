@@ -66,7 +66,7 @@ class EngineJudge:
     def many(self, items: list[tuple[str, str, str]]) -> list[int | None]:
         import asyncio
 
-        from curator.extract.engine import StructuredEngine, StructuredRequest, run_sync
+        from curator.llm.engine import StructuredEngine, StructuredRequest, run_sync
         from trainer import judge
 
         async def grade_all() -> list[int | None]:
@@ -90,8 +90,8 @@ def judge_for(ws: Workspace, conn: sqlite3.Connection, enabled: bool, run_id: in
     llm = ws.config["llm"]
     if not llm.get("base_url"):
         return None, "no LLM endpoint is configured ([llm].base_url is empty), so the judge is off"
-    from curator.extract.engine import Endpoint
     from curator.llm.endpoint import warn_if_keyless
+    from curator.llm.engine import Endpoint
 
     endpoint = Endpoint.from_config(llm)
     warn_if_keyless(endpoint.base_url, endpoint.api_key_env)

@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, out, version_app
+from curator.cli.app import (
+    JsonOpt,
+    app,
+    bench_app,
+    current_workspace,
+    emit_json,
+    err,
+    load_benchmark,
+    out,
+    version_app,
+)
 from curator.store.versions import get_version, list_versions
 from curator.versions import (
     checkout_version,
@@ -227,7 +237,7 @@ def bench_versions(
     as_json: JsonOpt = False,
 ) -> None:
     """Time version create, diff, export (jsonl) and verify on a generated workspace of N pairs; print JSON."""
-    from curator.bench.versions import run_versions_bench
+    run_versions_bench = load_benchmark("versions").run_versions_bench
 
     result = run_versions_bench(pairs, workdir=workdir)
     if as_json:

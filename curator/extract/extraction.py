@@ -20,9 +20,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from curator.extract.checks import ExtractionCheck
-from curator.extract.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
 from curator.extract.guided import guided_schema
 from curator.extract.prompts import TemplateChooser
+from curator.ingest.model_text import ModelText, model_text
+from curator.llm.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
 from curator.schemas import load_schema
 from curator.store.connection import transaction
 from curator.store.extraction import chunk_location, store_failure, store_pairs
@@ -163,32 +164,35 @@ class Extractor:
 
     async def _one(self, job: Job) -> None:
         chunk = job.chunk
-        template, language = self.chooser.for_text(chunk["text"], chunk["language"])
-        check = ExtractionCheck(chunk["text"], max_pairs=self.settings.max_pairs,
+        # The model reads the chunk without Markdown escapes and permalink marks (docs/ingest.md); evidence
+        # offsets are mapped back to the stored text when the pairs are stored.
+        view = model_text(chunk["text"])
+        template, language = self.chooser.for_text(view.text, chunk["language"])
+        check = ExtractionCheck(view.text, max_pairs=self.settings.max_pairs,
                                 evidence_cutoff=self.settings.evidence_cutoff)
         request = StructuredRequest(
-            messages=template.messages(chunk=chunk["text"], title=chunk["title"] or chunk["uri"],
+            messages=template.messages(chunk=view.text, title=chunk["title"] or chunk["uri"],
                                        max_pairs=self.settings.max_pairs),
-            schema=self._schema_for(chunk["text"]), schema_name="qa_extraction", purpose="extract",
+            schema=self._schema_for(view.text), schema_name="qa_extraction", purpose="extract",
             prompt_version=template.prompt_version, chunk_id=chunk["id"], check=check,
             repair_attempts=self.settings.repair_attempts, use_cache=job.use_cache,
             repair_message=template.repair)
         outcome = await self.engine.call(request)
         if outcome.ok:
-            self._stored(job, outcome, check, template.name, template.prompt_version, language)
+            self._stored(job, outcome, check, template.name, template.prompt_version, language, view)
         elif outcome.error_kind in ANSWER_KINDS:
             self._invalid(job, outcome)
         else:
             self._endpoint_error(job, outcome)
 
     def _stored(self, job: Job, outcome: CallOutcome, check: ExtractionCheck, template: str, prompt_version: str,
-                language: str) -> None:
+                language: str, view: ModelText) -> None:
         pairs = []
         for item, grounding in zip(outcome.data.get("qa_pairs", []), check.groundings):
             pairs.append({
                 "question": item["question"].strip(), "answer": item["answer"].strip(),
-                "evidence": item["evidence"].strip(), "evidence_start": grounding.start,
-                "evidence_end": grounding.end, "evidence_score": grounding.score, "llm_call_id": outcome.call_id,
+                "evidence": item["evidence"].strip(), "evidence_start": _in_stored(view, grounding.start),
+                "evidence_end": _in_stored(view, grounding.end), "evidence_score": grounding.score, "llm_call_id": outcome.call_id,
                 "prompt_version": prompt_version, "template": template, "model": self.engine.endpoint.model,
                 "language": language,
                 "meta": {"request_id": outcome.request_id, "repaired": outcome.repaired, "calls": outcome.call_ids}})
@@ -236,3 +240,8 @@ class Extractor:
             self.stop(f"the endpoint failed {self._errors_in_a_row} times in a row (last at "
                       f"{chunk_location(job.chunk)}: {outcome.errors[0]}); pending chunks are kept, run "
                       "`curator extract` again when it answers")
+
+
+def _in_stored(view: ModelText, offset: int | None) -> int | None:
+    """An evidence offset in the text the model read, as an offset in the stored chunk text."""
+    return None if offset is None else view.source_offset(offset)

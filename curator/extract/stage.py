@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from curator.errors import CuratorError
-from curator.extract.engine import Endpoint, StructuredEngine
+from curator.llm.engine import Endpoint, StructuredEngine
 from curator.extract.extraction import Extractor, ExtractSettings, ExtractSummary, Job
 from curator.extract.prompts import TemplateChooser
 from curator.llm.endpoint import open_endpoint

@@ -59,6 +59,11 @@ class Clusters:
     answer_score: np.ndarray  # answer similarity to the keeper, 0-100
     keeper_by: np.ndarray    # per cluster: human | policy
     count: int
+    cosine: np.ndarray | None = None  # semantic members: cosine of the questions' embeddings (nan for others)
+
+    def __post_init__(self) -> None:
+        if self.cosine is None:
+            self.cosine = np.full(self.member.size, np.nan, dtype=np.float32)
 
 
 def star_groups(n_texts: int, pairs: np.ndarray, text_rank: np.ndarray) -> np.ndarray:
@@ -102,12 +107,15 @@ def keeper_rank(inputs: KeeperInputs) -> np.ndarray:
 
 def build_clusters(text_of: np.ndarray, text_group: np.ndarray, questions: list[str], answers: list[str],
                    inputs: KeeperInputs, *, scorer: str, answer_cutoff: float, word_cutoff: float,
-                   threads: int = 2) -> Clusters:
+                   threads: int = 2, fuzzy_cutoff: float = 100.0,
+                   semantic: tuple[np.ndarray, np.ndarray] | None = None) -> Clusters:
     """Clusters of the pairs, their keepers and every member's kind.
 
     `text_of[p]` is the distinct normalized question of pair p, `text_group[t]`
     the group of distinct text t (`star_groups`); `questions` are normalized, `answers` as stored (only
-    cluster members' answers are normalized, when compared).
+    cluster members' answers are normalized, when compared). `semantic`: the (text pairs, cosines)
+    that joined texts as semantic duplicates; a member spelled under `fuzzy_cutoff` from its keeper
+    but linked to it by one of them is a `semantic_duplicate`.
     """
     comp = text_group[text_of]
     order = np.argsort(comp, kind="stable")
@@ -143,9 +151,21 @@ def build_clusters(text_of: np.ndarray, text_group: np.ndarray, questions: list[
     # a duplicate only when the answers are the same: any other answer goes to a person as a conflict
     kind = np.where(~same_answer, "conflict", np.where(same_text, "duplicate", "near_duplicate"))
     kind = kind.astype(object)
+    cosine = np.full(member.size, np.nan, dtype=np.float32)
+    if semantic is not None and len(semantic[0]):
+        n = int(text_of.max()) + 1
+        pairs, cos = semantic
+        index = dict(zip((np.minimum(pairs[:, 0], pairs[:, 1]) * n + np.maximum(pairs[:, 0], pairs[:, 1])).tolist(),
+                         cos.tolist()))
+        look = np.flatnonzero(~same_text & (score < fuzzy_cutoff) & (kind != "conflict"))
+        ta, tb = text_of[member[look]], text_of[keeper[look]]
+        found = [index.get(k) for k in (np.minimum(ta, tb) * n + np.maximum(ta, tb)).tolist()]
+        hit = np.array([f is not None for f in found], dtype=bool)
+        kind[look[hit]] = "semantic_duplicate"
+        cosine[look[hit]] = [f for f in found if f is not None]
     kind[member == keeper] = "keeper"
     keeper_by = np.where(inputs.human_keeper[keeper_of_cluster], "human", "policy").astype(object)
-    return Clusters(member, cluster, keeper, kind, score, answer_score, keeper_by, int(keeper_of_cluster.size))
+    return Clusters(member, cluster, keeper, kind, score, answer_score, keeper_by, int(keeper_of_cluster.size), cosine)
 
 
 def text_ranks(text_of: np.ndarray, rank: np.ndarray, n_texts: int) -> np.ndarray:

@@ -7,6 +7,7 @@ directly); `dedup_output` turns its result into flags and clusters for the store
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,12 +21,15 @@ from curator.filters.clusters import (
     text_ranks,
 )
 from curator.filters.near import NearEdges, near_edges
-from curator.filters.normalize import normalize_all
+from curator.filters.normalize import answer_key, normalize_all, numbers_of
 from curator.filters.records import ClusterRow, FilterOutput, ScoreRow
+from curator.filters.semantic import neighbour_pairs
 from curator.filters.settings import FilterSettings
 from curator.filters.subjects import SubjectIndex
 
-DEDUP_KINDS = ("duplicate", "near_duplicate", "conflict")
+_INFORMATIVE_WORDS = 3  # answers with fewer words need _SHORT_ANSWER_COSINE for a semantic duplicate
+_SHORT_ANSWER_COSINE = 0.95
+DEDUP_KINDS = ("duplicate", "near_duplicate", "conflict", "semantic_duplicate")
 
 
 @dataclass
@@ -36,6 +40,8 @@ class DedupResult:
     group_of_text: np.ndarray     # star group of each distinct text
     near_misses: list[tuple[int, int, float]]  # (pair, most similar other pair, similarity) under the cutoff
     timings: dict[str, float] = field(default_factory=dict)
+    semantic_misses: list[tuple[int, int, float]] = field(default_factory=list)  # the same, cosine under threshold
+    semantic_candidates: int = 0
 
 
 def distinct_texts(texts: list[str]) -> tuple[list[str], np.ndarray]:
@@ -45,36 +51,92 @@ def distinct_texts(texts: list[str]) -> tuple[list[str], np.ndarray]:
     return list(seen), index
 
 
-def find_duplicates(questions: list[str], answers: list[str], inputs: KeeperInputs,
-                    settings: FilterSettings, *, normalized: list[str] | None = None) -> DedupResult:
-    """Clusters of pairs asking the same question (exact or near), with keepers and member kinds.
+Encoder = Callable[[list[str]], np.ndarray]
 
-    `normalized`: the questions already normalized, when the caller has them.
+
+def find_duplicates(questions: list[str], answers: list[str], inputs: KeeperInputs,
+                    settings: FilterSettings, *, normalized: list[str] | None = None,
+                    embed: Encoder | None = None) -> DedupResult:
+    """Clusters of pairs asking the same question (exact, near or semantic), with keepers and member kinds.
+
+    `normalized`: the questions already normalized, when the caller has them. `embed`:
+    unit-length vectors of a list of distinct normalized questions (semantic duplicates;
+    None leaves them out).
     """
     timings: dict[str, float] = {}
     start = time.perf_counter()
     q_norm = normalized if normalized is not None else normalize_all(questions)
     texts, text_of = distinct_texts(q_norm)
+    subjects = SubjectIndex(questions, text_of)
     timings["normalize"] = time.perf_counter() - start
-    edges = near_edges(texts, settings, subjects=SubjectIndex(questions, text_of))
+    sem_pairs = np.empty((0, 2), np.int64)
+    sem_cos = np.empty(0, np.float32)
+    if embed is not None and len(texts) > 1:
+        mark = time.perf_counter()
+        vectors = embed(texts)
+        timings["embed"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        floor = min(settings.semantic_candidate_floor, settings.semantic_recording_floor)
+        sem_pairs, sem_cos = neighbour_pairs(vectors, settings.semantic_neighbours, floor, settings.threads)
+        del vectors
+        timings["neighbours"] = time.perf_counter() - mark
+    edges = near_edges(texts, settings, subjects=subjects, extra=sem_pairs)
     timings.update(edges.timings)
     mark = time.perf_counter()
     rank = keeper_rank(inputs)
     t_rank = text_ranks(text_of, rank, len(texts))
+    semantic = _semantic_edges(texts, text_of, answers, rank, subjects, sem_pairs, sem_cos, settings)
     strong = edges.scores >= settings.fuzzy_cutoff
-    groups = star_groups(len(texts), edges.pairs[strong], t_rank)
+    sem_strong = semantic.scores >= settings.semantic_threshold
+    groups = star_groups(len(texts), np.concatenate((edges.pairs[strong], semantic.pairs[sem_strong])), t_rank)
     clusters = build_clusters(text_of, groups, q_norm, answers, inputs, scorer=settings.fuzzy_scorer,
                               answer_cutoff=settings.answer_agree_cutoff, word_cutoff=settings.changed_word_cutoff,
-                              threads=settings.threads)
-    misses = _near_misses(edges, ~strong, groups, text_of, rank, t_rank, clusters)
+                              threads=settings.threads, fuzzy_cutoff=settings.fuzzy_cutoff,
+                              semantic=(semantic.pairs[sem_strong], semantic.scores[sem_strong]))
+    misses = _near_misses(edges.pairs[~strong], edges.scores[~strong], groups, text_of, rank, t_rank, clusters)
+    sem_misses = _near_misses(semantic.pairs[~sem_strong], semantic.scores[~sem_strong], groups, text_of, rank,
+                              t_rank, clusters)
     timings["clusters"] = time.perf_counter() - mark
-    return DedupResult(clusters, edges, text_of, groups, misses, timings)
+    return DedupResult(clusters, edges, text_of, groups, misses, timings, sem_misses, int(len(semantic.pairs)))
 
 
-def _near_misses(edges: NearEdges, weak: np.ndarray, groups: np.ndarray, text_of: np.ndarray, rank: np.ndarray,
+@dataclass
+class _Scored:
+    pairs: np.ndarray
+    scores: np.ndarray
+
+
+def _semantic_edges(texts: list[str], text_of: np.ndarray, answers: list[str], rank: np.ndarray,
+                    subjects: SubjectIndex, pairs: np.ndarray, cos: np.ndarray, settings: FilterSettings) -> _Scored:
+    """Neighbour pairs that may be semantic duplicates: cosine >= the recording floor, the same subjects and
+    numbers, and the same answer (of the best-ranked pair asking each text)."""
+    keep = cos >= settings.semantic_recording_floor
+    pairs, cos = pairs[keep], cos[keep]
+    if not len(pairs):
+        return _Scored(pairs, cos)
+    order = np.lexsort((rank, text_of))
+    first = np.concatenate(([True], text_of[order][1:] != text_of[order][:-1]))
+    rep = np.empty(len(texts), dtype=np.int64)  # the best-ranked pair asking each text
+    rep[text_of[order][first]] = order[first]
+    keys: dict[int, str] = {}
+    same = np.fromiter(((keys.get(p) or keys.setdefault(p, answer_key(answers[p]))) ==
+                        (keys.get(q) or keys.setdefault(q, answer_key(answers[q])))
+                        for p, q in zip(rep[pairs[:, 0]].tolist(), rep[pairs[:, 1]].tolist())),
+                       dtype=bool, count=len(pairs))
+    numbers = np.fromiter((numbers_of(texts[a]) == numbers_of(texts[b]) for a, b in pairs.tolist()), dtype=bool,
+                          count=len(pairs))
+    # a short answer ("Yes", "Dublin") is shared by many different questions ("Is a list ordered?", "Is a dict
+    # ordered?"): only near-identical meaning joins them
+    short = np.fromiter((len(keys[p].split()) < _INFORMATIVE_WORDS for p in rep[pairs[:, 0]].tolist()), dtype=bool,
+                        count=len(pairs))
+    keep = same & numbers & (~short | (cos >= max(settings.semantic_threshold, _SHORT_ANSWER_COSINE)))
+    keep[keep] = subjects.same_subjects(texts, pairs[keep])
+    return _Scored(pairs[keep], cos[keep])
+
+
+def _near_misses(pairs: np.ndarray, scores: np.ndarray, groups: np.ndarray, text_of: np.ndarray, rank: np.ndarray,
                  t_rank: np.ndarray, clusters: Clusters) -> list[tuple[int, int, float]]:
     """Similar pairs under the cutoff: the worse-ranked side is recorded with its best such similarity."""
-    pairs, scores = edges.pairs[weak], edges.scores[weak]
     apart = groups[pairs[:, 0]] != groups[pairs[:, 1]]
     pairs, scores = pairs[apart], scores[apart]
     if not len(pairs):
@@ -96,7 +158,7 @@ def _near_misses(edges: NearEdges, weak: np.ndarray, groups: np.ndarray, text_of
 
 
 def member_score_row(member: int, keeper: int, same_question: bool, same_answer: bool, score: float,
-                     answer_score: float, *, conflicts: int = 0) -> ScoreRow:
+                     answer_score: float, *, conflicts: int = 0, cosine: float | None = None) -> ScoreRow:
     """The measurement of one cluster member against its keeper (for the keeper itself: its conflicts)."""
     if member == keeper:
         return ScoreRow(member, "conflict", 100.0, f"kept, but {conflicts} pair(s) asking the same question answer "
@@ -107,6 +169,10 @@ def member_score_row(member: int, keeper: int, same_question: bool, same_answer:
                         f"different answer ({answer_score:.0f}% alike)", details)
     if same_question:
         return ScoreRow(member, "duplicate", 100.0, f"same question and answer as #{keeper} (the keeper)", details)
+    if cosine is not None:
+        return ScoreRow(member, "semantic_duplicate", round(cosine, 4), f"means what #{keeper} asks (cosine "
+                        f"{cosine:.2f}; spelling {score:.0f}% alike), same answer", {**details, "question_score":
+                                                                                  round(score, 1)})
     return ScoreRow(member, "near_duplicate", round(score, 2),
                     f"question {score:.0f}% like #{keeper} (the keeper), same answer", details)
 
@@ -120,25 +186,33 @@ def dedup_output(ids: np.ndarray, result: DedupResult, human: set[int], settings
     near = np.bincount(c.cluster[c.kind == "near_duplicate"], minlength=c.count)
     keepers_of = np.full(c.count, -1, dtype=np.int64)
     keepers_of[c.cluster] = keeper_ids
+    semantic = np.bincount(c.cluster[c.kind == "semantic_duplicate"], minlength=c.count)
     for k in range(c.count):
-        kind = "conflict" if conflicts[k] else "near" if near[k] else "exact"
+        kind = "conflict" if conflicts[k] else "semantic" if semantic[k] else "near" if near[k] else "exact"
         keeper = int(keepers_of[k])
         out.clusters.append(ClusterRow(k, kind, keeper, "human" if keeper in human else "policy"))
     same = result.text_of[c.member] == result.text_of[c.keeper]
     same_answer = (c.kind != "conflict").tolist()
-    for m, kp, sq, sa, score, a_score, cl in zip(member_ids.tolist(), keeper_ids.tolist(), same.tolist(), same_answer,
-                                                 c.score.tolist(), c.answer_score.tolist(), c.cluster.tolist()):
+    for m, kp, sq, sa, score, a_score, cos, cl in zip(
+            member_ids.tolist(), keeper_ids.tolist(), same.tolist(), same_answer, c.score.tolist(),
+            c.answer_score.tolist(), c.cosine.tolist(), c.cluster.tolist()):
         if m == kp and not conflicts[cl]:
             continue
-        row = member_score_row(m, kp, sq, sa, score, a_score, conflicts=int(conflicts[cl]))
+        row = member_score_row(m, kp, sq, sa, score, a_score, conflicts=int(conflicts[cl]),
+                               cosine=None if cos != cos else cos)
         row.cluster_key = cl
         out.scores.append(row)
     for p, o, s in result.near_misses:
         out.scores.append(ScoreRow(int(ids[p]), "near_duplicate", round(s, 2),
                                    f"question {s:.0f}% like #{int(ids[o])}, a look-alike outside its cluster",
                                    {"similar_to": int(ids[o]), "below_cutoff": True}))
+    for p, o, s in result.semantic_misses:
+        out.scores.append(ScoreRow(int(ids[p]), "semantic_duplicate", round(s, 4),
+                                   f"means almost what #{int(ids[o])} asks (cosine {s:.2f}), same answer",
+                                   {"similar_to": int(ids[o]), "below_cutoff": True}))
     out.counts = {"clusters": c.count, "duplicate": int((c.kind == "duplicate").sum()),
                   "near_duplicate": int((c.kind == "near_duplicate").sum()),
+                  "semantic_duplicate": int((c.kind == "semantic_duplicate").sum()),
                   "conflict": int((c.kind == "conflict").sum()), "below_cutoff": len(result.near_misses),
                   "candidates": result.edges.candidates}
     return out

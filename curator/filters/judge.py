@@ -1,6 +1,6 @@
 """The LLM judge: a schema-validated verdict on each pair with its source chunk, stored as scores.
 
-It goes through the extraction engine (curator.extract.engine), so calls are
+It goes through the extraction engine (curator.llm.engine), so calls are
 concurrent within the endpoint's budget, logged in `llm_calls`, and answered from
 there when asked again: a killed run resumes where it stopped, paying for nothing
 twice. The verdict is {grounded, self_contained, quality 1-10, reason}; the quality
@@ -20,12 +20,12 @@ from collections.abc import Callable
 from typing import Any
 
 from curator.errors import CuratorError
-from curator.extract.engine import StructuredEngine, StructuredRequest, run_sync
 from curator.filters.decide import judge_fails
 from curator.filters.pool import PairPool, evidence_of
 from curator.filters.records import FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
 from curator.llm.endpoint import open_endpoint
+from curator.llm.engine import StructuredEngine, StructuredRequest, run_sync
 from curator.store.runs import record_error
 from curator.workspace import Workspace
 

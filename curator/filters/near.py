@@ -49,13 +49,14 @@ def number_keys(texts: Sequence[str]) -> np.ndarray:
 
 
 def near_edges(texts: Sequence[str], settings: FilterSettings, *, only_across: np.ndarray | None = None,
-               subjects: SubjectIndex | None = None) -> NearEdges:
+               subjects: SubjectIndex | None = None, extra: np.ndarray | None = None) -> NearEdges:
     """Similar pairs among `texts` (distinct normalized questions).
 
     With `only_across` (a boolean per text), only pairs with one text on each side
     are looked at: the contamination check of a training pool against held-out items.
     With `subjects` (the raw questions behind the texts), pairs differing in a subject
     (a name, acronym, identifier, code: curator.filters.subjects) are dropped.
+    `extra` candidate pairs (i < j: the embeddings' nearest neighbours) are scored too.
     """
     clock = _Clock()
     params = lsh_params(settings.minhash_permutations, settings.near_duplicate_threshold)
@@ -79,6 +80,12 @@ def near_edges(texts: Sequence[str], settings: FilterSettings, *, only_across: n
         size = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         short = np.minimum(size[cand[:, 0]], size[cand[:, 1]]) < _SHORT_TEXT
         cand = cand[short | (shared >= settings.min_shared_bands)]
+    if extra is not None and len(extra):
+        extra = extra[numbers[extra[:, 0]] == numbers[extra[:, 1]]]
+        n = max(len(texts), 1)
+        both = np.concatenate((cand.astype(np.int64).reshape(-1, 2), extra.astype(np.int64)))
+        key = np.unique(np.minimum(both[:, 0], both[:, 1]) * n + np.maximum(both[:, 0], both[:, 1]))
+        cand = np.stack((key // n, key % n), axis=1)
     n_cand = len(cand)
     clock.lap("candidates")
     if not n_cand:
@@ -91,6 +98,8 @@ def near_edges(texts: Sequence[str], settings: FilterSettings, *, only_across: n
     a_len, b_len = lengths[cand[:, 0]], lengths[cand[:, 1]]
     # no edit-based score can exceed 2*short/(short+long): skip pairs whose lengths alone rule them out
     cand = cand[200.0 * np.minimum(a_len, b_len) >= settings.recording_floor * (a_len + b_len)]
+    if not len(cand):
+        return NearEdges(np.empty((0, 2), np.int64), np.empty(0, np.float32), n_cand, 0, clock.laps)
     sorted_words = None
     if settings.fuzzy_scorer != "ratio":
         sorted_words = np.full(len(texts), "", dtype=object)

@@ -1,6 +1,6 @@
 """`curator filter`: run the chosen filters over the workspace's pairs and store what they found.
 
-Each filter computes in memory; everything is written in one transaction at the
+Each filter of the registry (curator.filters.registry) computes in memory; everything is written in one transaction at the
 end (records.write_outputs), inside a recorded stage run. Problems that do not stop
 the run (an unreadable version file, a judge call that failed) are recorded as
 errors that `curator status` shows.
@@ -13,20 +13,14 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-import numpy as np
-
 from curator.errors import CuratorError
-from curator.filters import FILTERS
-from curator.filters.clusters import KeeperInputs
-from curator.filters.contamination import contamination_output, held_out_references, version_references
-from curator.filters.dedup import dedup_output, find_duplicates
-from curator.filters.pool import PairPool, human_keepers, judge_scores, load_pool
-from curator.filters.records import FilterOutput, write_outputs
-from curator.filters.rules import rules_output
-from curator.filters.settings import FilterSettings
 from curator.filters.decisions import failing_pairs
+from curator.filters.pool import load_pool
+from curator.filters.records import FilterOutput, write_outputs
+from curator.filters.registry import REGISTRY, RunContext
+from curator.filters.settings import FilterSettings
 from curator.store.flags import active_flag_counts
-from curator.store.runs import record_error, stage_run
+from curator.store.runs import stage_run
 from curator.workspace import Workspace
 
 Step = Callable[[str], None]
@@ -40,31 +34,16 @@ def moderation_state(config: dict[str, Any]) -> str:
 
 
 def chosen_filters(only: list[str] | None, config: dict[str, Any]) -> list[str]:
-    """The filters a run does: those named, or every one the configuration enables."""
+    """The filters a run does: those named, or every one the configuration enables (registry order)."""
     if only:
-        unknown = [f for f in only if f not in FILTERS]
+        unknown = [f for f in only if f not in REGISTRY]
         if unknown:
-            raise CuratorError(f"unknown filter {', '.join(unknown)}; choose from {', '.join(FILTERS)}.")
-        if "moderation" in only and config["llm"]["backend"] != "openai":
+            raise CuratorError(f"unknown filter {', '.join(unknown)}; choose from {', '.join(REGISTRY)}.")
+        if "moderation" in only and not REGISTRY["moderation"].enabled(config):
             raise CuratorError("moderation needs an OpenAI endpoint ([llm].backend = \"openai\" in curator.toml); "
                                "it is off for this workspace. Nothing was done.")
-        return [f for f in FILTERS if f in only]
-    chosen = ["dedup", "rules", "contamination"]
-    if config["llm"]["backend"] == "openai":
-        chosen.append("moderation")
-    if config["filters"]["judge"]:
-        chosen.append("judge")
-    return [f for f in FILTERS if f in chosen]
-
-
-def keeper_inputs(conn, pool: PairPool, human: dict[int, int]) -> KeeperInputs:
-    return KeeperInputs(
-        human_keeper=np.isin(pool.ids, np.fromiter(human, dtype=np.int64, count=len(human))),
-        accepted=pool.status == "accepted",
-        judge_quality=judge_scores(conn, pool.ids),
-        evidence_score=pool.evidence_score,
-        order=np.arange(len(pool)),
-    )
+        return [f for f in REGISTRY if f in only]
+    return [name for name, f in REGISTRY.items() if f.enabled(config)]
 
 
 def run_filters(ws: Workspace, *, only: list[str] | None = None, step: Step | None = None) -> dict[str, Any]:
@@ -83,12 +62,13 @@ def run_filters(ws: Workspace, *, only: list[str] | None = None, step: Step | No
             counts["pairs"] = len(pool)
             seconds["read"] = time.perf_counter() - mark
             outputs: list[FilterOutput] = []
+            ctx = RunContext(ws, conn, pool, settings, run_id, say)
             for name in chosen:
                 say(f"running {name}")
                 mark = time.perf_counter()
-                for out in _run_one(name, ws, conn, pool, settings, run_id, say):
-                    outputs.append(out)
-                    counts["semantic" if "semantic_duplicate" in out.kinds else name] = out.counts
+                out = REGISTRY[name].measure(ctx)
+                outputs.append(out)
+                counts[name] = out.counts
                 seconds[name] = time.perf_counter() - mark
             say("writing flags")
             mark = time.perf_counter()
@@ -101,34 +81,3 @@ def run_filters(ws: Workspace, *, only: list[str] | None = None, step: Step | No
             return dict(counts)
     finally:
         conn.close()
-
-
-def _run_one(name: str, ws: Workspace, conn, pool: PairPool, settings: FilterSettings, run_id: int,
-             say: Step) -> list[FilterOutput]:
-    pool.normalized_questions()  # once, before the subset: every filter shares it
-    training = pool.subset(pool.training)
-    if name == "dedup":
-        human = human_keepers(conn)
-        inputs = keeper_inputs(conn, training, human)
-        result = find_duplicates(training.question, training.answer, inputs, settings,
-                                 normalized=training.normalized_questions())
-        outputs = [dedup_output(training.ids, result, set(human), settings)]
-        if settings.semantic:
-            from curator.filters.semantic import semantic_output
-            outputs.append(semantic_output(training, result, inputs, settings, say))
-        return outputs
-    if name == "rules":
-        return [rules_output(pool, settings)]
-    if name == "contamination":
-        refs = held_out_references(pool)
-        extra, problem = version_references(conn, settings.contamination_version)
-        if problem:
-            record_error(conn, "filter", "contamination", problem, run_id)
-        return [contamination_output(pool, refs + extra, settings)]
-    if name == "moderation":
-        from curator.filters.moderation import moderation_output
-        return [moderation_output(ws, conn, pool, settings, run_id, say)]
-    if name == "judge":
-        from curator.filters.judge import judge_output
-        return [judge_output(ws, conn, training, settings, run_id, say)]
-    return []

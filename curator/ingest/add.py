@@ -100,10 +100,17 @@ def add_file(conn: sqlite3.Connection, path: Path, *, kind: str | None, config: 
         data = read_bytes(path, cap)
         content_hash = hashlib.sha256(data).hexdigest()
         known = find_file_source(conn, uri, content_hash)
+        reread = None
+        if known and known["status"] == "ok" and kind and kind != known["doc_kind"]:
+            # --kind names another reading of bytes already added: a new source revision of that kind
+            reread, known = known, find_file_source(conn, uri, content_hash, kind)
         if known and known["status"] == "ok":
             return FileReport(uri, "unchanged", known["doc_kind"], source_id=known["id"])
         result = load_file(path, data, kind, config)
-        return _store(conn, uri, content_hash, len(data), result, known, config, run_id)
+        report = _store(conn, uri, content_hash, len(data), result, known, config, run_id)
+        if reread and report.source_id:
+            report.notes.append(_retire_reading(conn, reread, result.doc_kind, report.source_id))
+        return report
     except IngestError as exc:
         message = exc.reason
         location = exc.location or uri
@@ -160,6 +167,21 @@ def _store(conn: sqlite3.Connection, uri: str, content_hash: str, size: int, res
     return report
 
 
+def _retire_reading(conn: sqlite3.Connection, old: dict[str, Any], kind: str, source_id: int) -> str:
+    """After a file was read again as another kind, its earlier reading's pending chunks are not extracted.
+
+    The earlier documents, chunks and pairs stay (nothing is deleted); only
+    chunks still waiting for the LLM are marked skipped, with the reason.
+    """
+    with transaction(conn):
+        retired = conn.execute(
+            "UPDATE chunks SET extract_status = 'skipped', extract_error = ? WHERE extract_status = 'pending'"
+            " AND document_id IN (SELECT id FROM documents WHERE source_id = ?)",
+            (f"the file was read again as {kind} (source {source_id})", old["id"])).rowcount
+    return (f"read again as {kind} (was {old['doc_kind']}, source {old['id']}; "
+            f"{retired} of its pending chunk(s) will not be extracted)")
+
+
 def _same_document(conn: sqlite3.Connection, kind: str, content_hash: str) -> int | None:
     row = conn.execute("SELECT id FROM documents WHERE content_hash = ? AND kind = ? ORDER BY id LIMIT 1",
                        (content_hash, kind)).fetchone()
@@ -175,8 +197,10 @@ def _failed_source(conn: sqlite3.Connection, uri: str, content_hash: str | None,
                    error: str) -> int:
     """One error source per file version: trying a bad file again updates it instead of piling up rows."""
     with transaction(conn):
-        row = conn.execute("SELECT id, status FROM sources WHERE kind = 'file' AND uri = ? AND content_hash IS ?",
-                           (uri, content_hash)).fetchone()
+        # never a good reading of the same bytes as another kind (--kind): that one stays 'ok'
+        row = conn.execute("SELECT id, status FROM sources WHERE kind = 'file' AND uri = ? AND content_hash IS ?"
+                           " AND (status = 'error' OR doc_kind IS ?) ORDER BY id DESC",
+                           (uri, content_hash, kind)).fetchone()
         if row:
             conn.execute("UPDATE sources SET status = 'error', error = ? WHERE id = ?", (error, row["id"]))
             return row["id"]

@@ -21,7 +21,10 @@ it (a dozen configuration look-ups and today's date) on every call.
 The extraction is trafilatura.extract in its two halves: `bare_extraction`
 finds the main content as a tree, and `markdown_writer.document_markdown`
 writes that tree as the markdown trafilatura would, at about a quarter of the
-cost for ordinary prose (see that module).
+cost for ordinary prose (see that module). Before that, `page_markup` mends
+what trafilatura misreads in the page's tree (permalink marks, definition
+lists, documentation sections named "Comments"); the markdown is what
+trafilatura.extract gives for the mended tree.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ from dataclasses import dataclass
 
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
+from trafilatura.utils import load_html
 
 from curator.errors import CuratorError
 from curator.ingest.markdown_writer import document_markdown
+from curator.ingest.page_markup import prepare_page
 
 _TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
@@ -62,9 +67,10 @@ def html_to_markdown(html: str, url: str | None = None) -> HtmlText:
     """The main content of `html` as markdown, or NoMainContent naming `url` when nothing is left."""
     where = url or "the HTML document"
     markdown = ""
-    if html and html.strip():
+    tree = load_html(html) if html and html.strip() else None  # what bare_extraction would parse it into
+    if tree is not None:
         # bare_extraction and document_markdown are the two halves of trafilatura.extract, the second faster.
-        document = bare_extraction(html, options=_extractor(url), as_dict=False)
+        document = bare_extraction(prepare_page(tree), options=_extractor(url), as_dict=False)
         if document is not None:
             markdown = document_markdown(document.body, document.commentsbody).strip()
     if not markdown:

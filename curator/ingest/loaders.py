@@ -12,6 +12,7 @@ from curator.ingest.exam import load_exam_records, load_exam_text_items, looks_l
 from curator.ingest.glossary import load_glossary, looks_like_glossary
 from curator.ingest.jsondata import csv_records, json_records, jsonl_records, record_keys
 from curator.ingest.qa_import import load_qa, qa_format
+from curator.ingest.qa_lines import load_qa_lines
 from curator.ingest.records import LoadResult
 from curator.ingest.textfile import read_text
 from curator.ingest.transcripts import load_transcript, parse_stamped_lines
@@ -35,8 +36,11 @@ _TRANSCRIPT_NAMES = re.compile(r"(?<![a-z])(?:transcript|lecture|subtitle|captio
 def load_file(path: Path, data: bytes, kind: str | None, config: dict[str, Any]) -> LoadResult:
     """Read one file's bytes into documents and pairs; IngestError if the file as a whole cannot be used."""
     name, ext = str(path), path.suffix.lower()
+    if kind == "qa" and _qa_lines_file(ext, config):
+        return _load_qa_lines(path, data, _qa_delimiter(ext, config))
     if ext not in SUPPORTED:
-        raise IngestError(f"unsupported file type '{ext or path.name}'; curator reads {' '.join(SUPPORTED)}", name)
+        raise IngestError(f"unsupported file type '{ext or path.name}'; curator reads {' '.join(SUPPORTED)}"
+                          " (a question<delimiter>answer file: --kind qa)", name)
     if kind is not None and ext not in _KIND_EXTENSIONS[kind]:
         raise IngestError(f"--kind {kind} reads {' '.join(_KIND_EXTENSIONS[kind])} files, not {ext}", name)
     templates = config.get("formatters", {})
@@ -80,9 +84,12 @@ def _load_records(path: Path, data: bytes, kind: str | None, templates: dict[str
     if layout and kind in (None, "qa"):
         return load_qa(records, name, fmt, layout, meta)
     shown = ", ".join(sorted(keys)[:12]) or "none"
+    if kind == "qa" and fmt == "tsv":
+        return _load_qa_lines(path, data, "\t")  # no QA header: question<tab>answer lines
     if kind == "qa":
         raise IngestError(f"--kind qa expects question/answer, question/correct_answer, instruction/input/output "
-                          f"or messages fields; found: {shown}", name)
+                          f"or messages fields; found: {shown} (for question<delimiter>answer lines give "
+                          "--delimiter)", name)
     raise IngestError(f"cannot tell whether this is a glossary, an exam bank or a QA file from its fields "
                       f"({shown}); name the kind with --kind", name)
 
@@ -94,3 +101,24 @@ def _txt_is_transcript(path: Path, data: bytes) -> bool:
         return parse_stamped_lines(data[:65536].decode("utf-8", errors="ignore"), str(path)) is not None
     except IngestError:
         return True  # it has timestamps, broken ones: the transcript reader will say where
+
+
+def _qa_lines_file(ext: str, config: dict[str, Any]) -> bool:
+    """Whether a file added with --kind qa is read as question<delimiter>answer lines (see qa_lines).
+
+    Records (JSON, JSON Lines, a CSV/TSV with a header) stay records unless a
+    delimiter is named; text and files of other types are lines.
+    """
+    if config.get("ingest", {}).get("qa_delimiter"):
+        return ext not in (".json", ".jsonl")
+    return ext not in _DATA_EXT
+
+
+def _qa_delimiter(ext: str, config: dict[str, Any]) -> str:
+    return config.get("ingest", {}).get("qa_delimiter") or ("\t" if ext == ".tsv" else ":")
+
+
+def _load_qa_lines(path: Path, data: bytes, delimiter: str) -> LoadResult:
+    tf = read_text(path, data)
+    meta = {"encoding": tf.encoding}
+    return load_qa_lines(tf.text, str(path), delimiter, tf.first_line, meta)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from curator.errors import ConfigError
-from curator.extract.engine import Endpoint
+from curator.llm.engine import Endpoint
 from curator.llm.local import LocalModelServer
 from curator.secrets import is_local_url, redact, watch_env
 

@@ -92,8 +92,11 @@ class _CappedSyncStream(http.SyncByteStream):
         self._inner.close()
 
 
-def async_hooks(max_bytes: int, on_request: Callable[[], None] | None = None) -> dict[str, list[Any]]:
-    """Event hooks for an httpx AsyncClient: count each request sent, cap each answer at `max_bytes`."""
+def async_hooks(max_bytes: int | None, on_request: Callable[[], None] | None = None) -> dict[str, list[Any]]:
+    """Event hooks for an httpx AsyncClient: count each request sent, cap each answer at `max_bytes`.
+
+    `max_bytes` None: no response hook (the lean transport reads and caps the body itself, before any hook).
+    """
     async def request(req: Any) -> None:
         req.headers["Accept-Encoding"] = "identity"
         if on_request is not None:
@@ -105,7 +108,7 @@ def async_hooks(max_bytes: int, on_request: Callable[[], None] | None = None) ->
             raise ResponseTooLarge(max_bytes, size)
         resp.stream = _CappedAsyncStream(resp.stream, max_bytes)
 
-    return {"request": [request], "response": [response]}
+    return {"request": [request], "response": [response] if max_bytes is not None else []}
 
 
 def sync_hooks(max_bytes: int, on_request: Callable[[], None] | None = None) -> dict[str, list[Any]]:

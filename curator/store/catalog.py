@@ -14,11 +14,17 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def find_file_source(conn: sqlite3.Connection, uri: str, content_hash: str) -> dict[str, Any] | None:
-    """The source already recorded for this exact file content, if any (adding a file twice adds nothing)."""
+def find_file_source(conn: sqlite3.Connection, uri: str, content_hash: str,
+                     doc_kind: str | None = None) -> dict[str, Any] | None:
+    """The source already recorded for this exact file content, if any (adding a file twice adds nothing).
+
+    The same bytes may have been read as several kinds (`--kind`): the latest reading, or the one of
+    `doc_kind` when it is given.
+    """
     row = conn.execute(
-        "SELECT * FROM sources WHERE kind = 'file' AND uri = ? AND content_hash = ?", (uri, content_hash)
-    ).fetchone()
+        "SELECT * FROM sources WHERE kind = 'file' AND uri = ? AND content_hash = ?"
+        + (" AND doc_kind = ?" if doc_kind else "") + " ORDER BY id DESC LIMIT 1",
+        (uri, content_hash, doc_kind) if doc_kind else (uri, content_hash)).fetchone()
     return as_dict(row)
 
 

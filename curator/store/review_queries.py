@@ -193,14 +193,15 @@ def cluster_view(conn: sqlite3.Connection, cluster_id: int, *, limit: int = 50) 
     if cluster is None:
         return None
     members = conn.execute(
-        "SELECT p.id, p.status, p.origin, substr(p.question, 1, 200) AS question, f.kind, f.score"
+        "SELECT p.id, p.status, p.origin, substr(p.question, 1, 200) AS question,"
+        " substr(p.answer, 1, 300) AS answer, f.kind, f.score"
         " FROM flags f JOIN qa_pairs p ON p.id = f.pair_id WHERE f.cluster_id = ? AND f.active = 1"
         " GROUP BY p.id ORDER BY p.id LIMIT ?", (cluster_id, limit)).fetchall()
     keeper = cluster["keeper_id"]
     cluster["members"] = [{**dict(m), "keeper": m["id"] == keeper} for m in members]
     if keeper is not None and all(m["id"] != keeper for m in members):
-        row = conn.execute("SELECT id, status, origin, substr(question, 1, 200) AS question FROM qa_pairs"
-                           " WHERE id = ?", (keeper,)).fetchone()
+        row = conn.execute("SELECT id, status, origin, substr(question, 1, 200) AS question,"
+                           " substr(answer, 1, 300) AS answer FROM qa_pairs WHERE id = ?", (keeper,)).fetchone()
         if row is not None:
             cluster["members"].insert(0, {**dict(row), "kind": None, "score": None, "keeper": True})
     return cluster

@@ -132,3 +132,25 @@ def test_check_reports_a_damaged_database(workspace, conn, curator_cmd):
     assert "Traceback" not in result.stderr
     text = result.stdout + result.stderr
     assert "Integrity check found problems" in text or "could not be read" in text or "not a readable" in text
+
+
+def test_workspace_option_is_accepted_after_any_command(workspace, tmp_path, curator_cmd, monkeypatch):
+    from typer.testing import CliRunner
+
+    import curator.cli  # noqa: F401  (registers every command)
+    from curator.cli.app import app
+
+    ws = str(workspace.root)
+    monkeypatch.chdir(tmp_path)  # outside the workspace: only the option can find it
+    runner = CliRunner()
+    for args in (["status", "--json", "-w", ws], ["status", "--workspace", ws, "--json"],
+                 ["version", "list", "-w", ws], ["version", "-w", ws, "list"], ["-w", ws, "version", "list"],
+                 ["export", "--help"]):
+        result = runner.invoke(app, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
+        assert result.exit_code == 0, (args, result.output)
+    for args in (["add", "--help"], ["version", "create", "--help"], ["extract", "--help"]):
+        assert "--workspace" in runner.invoke(app, args, env={"COLUMNS": "200"}).output, args
+    # and as a user types it, in a new process
+    result = curator_cmd("status", "--json", "-w", ws, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["pairs"] == {}

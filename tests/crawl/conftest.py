@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from curator.ingest.crawler import CrawlSettings, run_crawl
-from curator.ingest.crawler.pool import extraction_pool
+from curator.crawl import CrawlSettings, run_crawl
+from curator.crawl.pool import extraction_pool
 
 
 @dataclass

@@ -15,7 +15,7 @@ from curator.processes import process_alive
 def test_the_site_server_ends_when_the_benchmark_is_killed(tmp_path):
     script = textwrap.dedent(f"""
         import pathlib, sys, time
-        from curator.bench.crawl_site import start_server, write_site
+        from tests.support.sites import start_server, write_site
         if __name__ == "__main__":
             root = pathlib.Path({str(tmp_path / "site")!r})
             write_site(root, 60)

@@ -162,7 +162,7 @@ def test_the_connection_itself_is_guarded(site):
 
     import httpx
 
-    from curator.ingest.crawler.netguard import GuardedTransport, PrivateAddressRefused
+    from curator.crawl.netguard import GuardedTransport, PrivateAddressRefused
 
     async def fetch(allow: bool) -> int:
         transport = GuardedTransport(allow_private=allow, limits=httpx.Limits(max_connections=1))
@@ -182,7 +182,7 @@ def test_a_connection_the_server_closed_while_idle_is_not_used_again():
 
     import httpx
 
-    from curator.ingest.crawler.netguard import GuardedTransport
+    from curator.crawl.netguard import GuardedTransport
 
     listener = socket.create_server(("127.0.0.1", 0))
     connections, closed = [], threading.Event()

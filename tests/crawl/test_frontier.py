@@ -201,7 +201,7 @@ def test_an_unexpected_error_fails_the_run_instead_of_hiding(site, crawl, conn, 
     def broken_store(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("curator.ingest.crawler.engine.store_page", broken_store)
+    monkeypatch.setattr("curator.crawl.engine.store_page", broken_store)
     site.html("/", "Home", sentence(0))
     with pytest.raises(RuntimeError, match="disk on fire"):
         crawl(site.url + "/", sitemaps=False)

@@ -2,8 +2,8 @@
 
 import itertools
 
-from curator.ingest.crawler.robots import parse_robots
-from curator.ingest.crawler.settings import default_user_agent
+from curator.crawl.robots import parse_robots
+from curator.crawl.settings import default_user_agent
 from curator.store.crawl import frontier_counts
 
 from .conftest import Page, sentence

@@ -4,8 +4,8 @@ import gzip
 
 import pytest
 
-from curator.ingest.crawler.links import page_links, robots_meta, sitemap_locations
-from curator.ingest.crawler.urls import Scope, UnsupportedUrl, has_credentials, normalize_url
+from curator.crawl.links import page_links, robots_meta, sitemap_locations
+from curator.crawl.urls import Scope, UnsupportedUrl, has_credentials, normalize_url
 
 
 @pytest.mark.parametrize("spelling", [
@@ -117,7 +117,7 @@ def test_sitemaps_and_sitemap_indexes():
     ("//other.org/a/?utm_source=x&b=1", "https://other.org/a?b=1", "https://other.org/a/?b=1"),
 ])
 def test_a_link_gives_its_key_and_the_spelling_to_request(link, key, fetch):
-    from curator.ingest.crawler.urls import normalize_url_pair
+    from curator.crawl.urls import normalize_url_pair
 
     base = "https://example.com/docs/intro.html"
     assert normalize_url_pair(link, base) == (key, fetch)

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from curator.bench.scripted_llm import ScriptedLLM
+from tests.support.scripted_llm import ScriptedLLM
 from curator.config import load_config
 from curator.store import transaction
 from curator.store.catalog import add_chunk, add_document, add_source

@@ -6,7 +6,7 @@ import pytest
 
 from curator.extract.checks import ExtractionCheck, ground, is_question
 from curator.extract.extraction import extraction_schema
-from curator.extract.parsing import extract_json, parse_answer, schema_errors
+from curator.llm.parsing import extract_json, parse_answer, schema_errors
 
 CHUNK = ("Under CIF the seller pays freight and insurance to the named port of destination. "
          "신용장은 은행이 수입자를 대신하여 대금 지급을 약속하는 장치입니다.")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from curator.extract.engine import Endpoint, StructuredEngine, StructuredRequest, _canonical
+from curator.llm.engine import Endpoint, StructuredEngine, StructuredRequest, _canonical
 from curator.extract.extraction import extraction_schema
 from curator.store.llm_calls import request_hash
 
@@ -170,7 +170,7 @@ def test_structured_output_is_asked_the_way_each_backend_wants(scripted, backend
 
 
 def test_stop_sending_refuses_new_requests(scripted):
-    from curator.extract.engine import EngineStopped
+    from curator.llm.engine import EngineStopped
 
     async def go():
         async with StructuredEngine(endpoint(scripted), None) as engine:

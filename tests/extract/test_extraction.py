@@ -213,3 +213,21 @@ def test_nothing_pending_starts_no_local_model(workspace, monkeypatch):
 
     monkeypatch.setattr(local.LocalModelServer, "start", lambda self: pytest.fail("started a server"))
     assert run_extraction(workspace).selected == 0
+
+
+def test_the_model_reads_the_chunk_without_markdown_escapes_and_evidence_points_into_the_stored_text(
+        workspace, conn, scripted):
+    # A page stored as trafilatura's Markdown escapes identifiers (set\_usage); the model must read and quote
+    # set_usage, and the evidence offsets must still select the passage in the stored chunk.
+    point_at(workspace, scripted)
+    stored = ("Shipment 1 is booked with `set_usage()` and set\\_usage(). The seller clears export customs for "
+              "shipment 1. Risk passes to the buyer when cargo 1 is on board the vessel.")
+    [chunk_id] = add_chunks(workspace, [stored])
+    run_extraction(workspace)
+    sent = scripted.requests[0]["body"]["messages"][-1]["content"]
+    assert "set_usage(). The seller" in sent and "set\\_usage" not in sent and "`set_usage()`" in sent
+    pairs = [dict(r) for r in conn.execute("SELECT * FROM qa_pairs ORDER BY id")]
+    assert pairs
+    for p in pairs:
+        assert "\\" not in p["evidence"]
+        assert stored[p["evidence_start"]:p["evidence_end"]].replace("\\_", "_") == p["evidence"]

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from curator.extract.extraction import extraction_schema
-from curator.extract.parsing import extract_json, schema_errors
+from curator.llm.parsing import extract_json, schema_errors
 from curator.extract.stage import run_extraction
 
 from .conftest import add_chunks, set_config

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from curator.extract import ratelimit
-from curator.extract.ratelimit import RateBudget
+from curator.llm import ratelimit
+from curator.llm.ratelimit import RateBudget
 
 
 class FakeClock:

@@ -10,7 +10,7 @@ import sys
 import time
 from collections import Counter
 
-from curator.bench.scripted_llm import ScriptedLLM
+from tests.support.scripted_llm import ScriptedLLM
 from curator.extract.stage import run_extraction
 from curator.workspace import init_workspace
 

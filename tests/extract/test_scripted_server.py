@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from curator.bench.scripted_llm import ScriptedLLM, instance
+from tests.support.scripted_llm import ScriptedLLM, instance
 
 JUDGE = {"type": "object", "required": ["grounded", "self_contained", "quality", "reason"], "properties": {
     "grounded": {"type": "boolean"}, "self_contained": {"type": "boolean"},

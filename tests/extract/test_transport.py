@@ -12,7 +12,7 @@ from typing import ClassVar
 import openai
 import pytest
 
-from curator.extract.transport import LeanTransport, lean_transport_fits
+from curator.llm.transport import LeanTransport, lean_transport_fits
 
 COMPLETION = {"id": "chatcmpl-x", "object": "chat.completion", "created": 0, "model": "m",
               "choices": [{"index": 0, "finish_reason": "stop",

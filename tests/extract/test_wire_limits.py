@@ -29,7 +29,7 @@ def test_extraction_summary_counts_every_request_the_server_received(workspace, 
 
 
 def test_an_answer_over_the_cap_fails_its_call_and_is_neither_stored_nor_re_sent(workspace, conn):
-    from curator.bench.scripted_llm import ScriptedLLM
+    from tests.support.scripted_llm import ScriptedLLM
 
     with ScriptedLLM(huge_bytes=300_000) as server:
         point_at(workspace, server, max_retries=0, max_response_bytes=50_000)

@@ -57,5 +57,15 @@ def active(conn, kind: str | None = None) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
+def workspace(tmp_path, request) -> Workspace:
+    """A fresh workspace; semantic duplicates off (loading the model costs seconds) except in the tests about them."""
+    from curator.workspace import init_workspace
+    ws = init_workspace(tmp_path / "ws")
+    if "semantic" not in request.node.module.__name__:
+        set_filters(ws, semantic=False)
+    return ws
+
+
+@pytest.fixture
 def settings() -> FilterSettings:
     return FilterSettings(threads=1)

@@ -102,3 +102,8 @@ def test_most_uncertain_first(workspace):
     cli = run_curator("-w", str(workspace.root), "judge", "uncertain", "--json", "--limit", "2")
     assert cli.returncode == 0, cli.stderr
     assert [p["pair_id"] for p in json.loads(cli.stdout)["pairs"]] == [ids["disputed"], ids["eval_low"]]
+    listed = run_curator("-w", str(workspace.root), "pair", "list", "--order", "uncertain", "--json")
+    assert listed.returncode == 0, listed.stderr
+    pairs = json.loads(listed.stdout)["pairs"]
+    assert [p["id"] for p in pairs] == [d.pair_id for d in order]
+    assert pairs[0]["uncertainty"] == 2.0 and pairs[-1].get("uncertainty", 0) == 0

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from curator.filters.planted import pairwise_scores, planted_set
+from tests.support.planted import pairwise_scores, planted_set
 from tests.filters.conftest import add_pairs
 
 PAIRS = [("What is a bill of lading?", "A document of title issued by the carrier."),

@@ -7,7 +7,7 @@ import pytest
 
 from curator.filters.clusters import KeeperInputs
 from curator.filters.dedup import find_duplicates
-from curator.filters.planted import pairwise_scores
+from tests.support.planted import pairwise_scores
 
 # (question, answer, group): records of one group ask the same question.
 ENGLISH = [

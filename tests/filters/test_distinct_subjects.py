@@ -143,3 +143,15 @@ def test_the_run_summary_is_the_stored_flags(workspace):
         conn.close()
     assert stored == {"near_duplicate": 1, "conflict": 2, "rule": 1}
     assert workspace_status(workspace)["flags"] == stored
+
+
+def test_one_table_of_flag_kinds_feeds_versions_and_the_registry():
+    from curator.config import default_config
+    from curator.filters import FILTERS
+    from curator.filters.registry import REGISTRY
+    from curator.store.flags import EXCLUDED_BY_DEFAULT, FLAG_KINDS
+    assert set(default_config()["version"]["exclude_flags"]) == set(EXCLUDED_BY_DEFAULT)
+    assert "conflict" not in EXCLUDED_BY_DEFAULT  # a machine never drops a pair that may be distinct
+    assert tuple(REGISTRY) == FILTERS
+    owned = [k for f in REGISTRY.values() for k in f.kinds]
+    assert len(owned) == len(set(owned)) and set(owned) <= set(FLAG_KINDS)

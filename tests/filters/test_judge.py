@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from curator.bench.scripted_llm import ScriptedLLM
+from tests.support.scripted_llm import ScriptedLLM
 from curator.filters.decisions import failing_pairs
 from curator.filters.run import run_filters
 from curator.store import transaction

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from curator.bench.scripted_llm import ScriptedLLM
 from curator.filters.run import run_filters
 from curator.store import transaction
 from curator.store.catalog import add_document, add_source
 from tests.filters.conftest import add_pairs, set_filters
+from tests.support.scripted_llm import ScriptedLLM
 
 ENTRY = "demurrage: a charge paid when containers stay at the terminal past the free time"
 

@@ -11,12 +11,12 @@ import time
 
 import pytest
 
-import curator.filters.run as run_module
-from curator.bench.dedup import make_workspace
+from curator.filters.registry import REGISTRY
 from curator.filters.run import run_filters
 from curator.store.runs import mark_interrupted_runs
 from curator.workspace import open_workspace
 from tests.filters.conftest import active, add_pairs
+from tests.support.workspaces import make_workspace
 
 PAIRS = [("What is a bill of lading?", "A document of title."), ("What is a bill of ladng?", "A document of title."),
          ("What is the free time at Busan port?", "Usually five days."), ("FOB?", "Free on board.")]
@@ -36,7 +36,7 @@ def test_a_run_failing_midway_keeps_the_previous_flags_and_the_next_run_complete
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(run_module, "contamination_output", broken)
+    monkeypatch.setattr(REGISTRY["contamination"], "measure", broken)
     with pytest.raises(RuntimeError):
         run_filters(workspace)
     assert snapshot(conn) == before

@@ -152,3 +152,38 @@ def test_cli_reports_a_bad_file_and_exits_1(tmp_path, curator_cmd, write):
     assert "bad.json:2:3" in run.stdout and "added" in run.stdout
     status = json.loads(curator_cmd("--workspace", str(ws), "status", "--json").stdout)
     assert status["sources_with_errors"] == 1
+
+
+def test_kind_on_a_file_already_added_reads_it_again_as_a_new_source_revision(write, add, conn):
+    text = write("terms.txt", "Incoterms:rules for delivery\nFOB:Free On Board\n")
+    as_document = add(text)
+    assert (as_document.status, as_document.kind, as_document.pairs) == ("added", "document", 0)
+    assert add(text).status == "unchanged"
+    as_qa = add(text, kind="qa")
+    assert (as_qa.status, as_qa.kind, as_qa.pairs) == ("added", "qa", 2)
+    assert as_qa.source_id != as_document.source_id
+    assert "read again as qa (was document" in as_qa.notes[0]
+    sources = conn.execute("SELECT doc_kind, status, content_hash FROM sources WHERE uri = ? ORDER BY id",
+                           (str(text.resolve()),)).fetchall()
+    assert [(s["doc_kind"], s["status"]) for s in sources] == [("document", "ok"), ("qa", "ok")]
+    assert sources[0]["content_hash"] == sources[1]["content_hash"]
+    # the document reading stays in the store, but its chunks are no longer waiting for the LLM
+    old = conn.execute("SELECT c.extract_status, c.extract_error FROM chunks c JOIN documents d ON d.id ="
+                       " c.document_id WHERE d.source_id = ?", (as_document.source_id,)).fetchall()
+    assert old and all(r["extract_status"] == "skipped" and "read again as qa" in r["extract_error"] for r in old)
+    # the same kind again, or no kind, adds nothing more
+    assert add(text, kind="qa").status == "unchanged" and add(text).status == "unchanged"
+    assert add(text, kind="document").status == "unchanged"
+
+
+def test_cli_kind_on_an_added_file_is_never_silently_ignored(tmp_path, curator_cmd, write):
+    ws = tmp_path / "ws"
+    curator_cmd("init", str(ws))
+    text = write("cards.txt", "What is FOB?:Free On Board\n")
+    assert curator_cmd("--workspace", str(ws), "add", str(text)).returncode == 0
+    run = curator_cmd("add", str(text), "--kind", "qa", "--json", "--workspace", str(ws))
+    assert run.returncode == 0, run.stderr
+    [report] = json.loads(run.stdout)["files"]
+    assert (report["status"], report["kind"], report["pairs"]) == ("added", "qa", 1)
+    refused = curator_cmd("add", str(text), "--delimiter", ";", "-w", str(ws))
+    assert refused.returncode != 0 and "--kind qa" in refused.stderr

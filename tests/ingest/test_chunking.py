@@ -115,3 +115,78 @@ def test_transcript_document_chunks_take_window_from_config(conn, workspace):
     rows = conn.execute("SELECT time_start, time_end FROM chunks WHERE document_id = ? ORDER BY seq", (doc,))
     spans = [tuple(r) for r in rows]
     assert spans[0] == (0.0, 29.0) and all(e - s <= 30 for s, e in spans)
+
+
+# Shapes of trafilatura's Markdown of the Python documentation: prose hard-wrapped at about 75 columns, a code
+# block glued to the paragraph after it, list items and table rows.
+WRAPPED = ("`setlocale()` is not thread-safe on most systems. Applications typically\n"
+           "start with a call of the function, e.g. at the top of a script, that\n"
+           "will set the locale for all categories to the user’s default setting. If the\n"
+           "locale is not changed thereafter, using multithreading should not cause\n"
+           "problems. The value returned will be `None`. Later calls are\n"
+           "being phased out in favour of the newer functions.")
+
+
+def _starts(text, table):
+    return [text[a:b] for a, b in zip(table.starts, table.ends)]
+
+
+def test_hard_wrapped_lines_are_joined_before_sentences_are_split():
+    units = _starts(WRAPPED, sentences(WRAPPED, max_tokens=400))
+    assert len(units) == 5
+    assert units[1].startswith("Applications typically\nstart with a call of the function, e.g. at the top")
+    assert units[3] == "The value returned will be `None`."
+    assert all(u[0].isupper() or u[0] == "`" for u in units)
+
+
+def test_no_chunk_starts_inside_a_wrapped_sentence():
+    text = "\n\n".join([WRAPPED] * 12)
+    plans = plan_text_chunks(text, target_tokens=90, overlap_tokens=30)
+    assert len(plans) > 6
+    for p in plans[1:]:
+        assert text[p.start].isupper() or text[p.start] == "`", text[p.start:p.start + 40]
+        assert text[:p.start].rstrip()[-1] in ".`"
+
+
+def test_code_blocks_list_items_and_tables_are_never_cut_into_sentences():
+    code = "```\nimport locale\nlocale.setlocale(locale.LC_ALL, '')\nx = 1. + 2.\n```"
+    item = "- The first item says one thing. And then it says another, e.g. this."
+    table = "| term | meaning. More |\n| --- | --- |\n| FOB | free on board. Risk passes. |"
+    text = f"Intro sentence one. Intro two:\n\n{code}\nThis follows the code.\n\n{item}\n- Second item.\n\n{table}"
+    units = _starts(text, sentences(text, max_tokens=400))
+    assert code in units and item in units and table in units
+    assert "This follows the code." in units and "- Second item." in units
+    for p in plan_text_chunks(text, target_tokens=25, overlap_tokens=0):
+        piece = text[p.start:p.end]
+        assert piece.count("```") % 2 == 0  # a chunk holds a whole code block or none of it
+
+
+def test_a_code_block_longer_than_a_chunk_is_cut_between_its_lines():
+    code = "```\n" + "\n".join(f"value_{i} = compute({i}, 'a long argument here')" for i in range(60)) + "\n```"
+    plans = plan_text_chunks(code, target_tokens=100, overlap_tokens=0)
+    assert len(plans) > 3
+    for p in plans:
+        assert p.tokens <= 100
+        assert p.start == 0 or code[p.start - 1] == "\n"
+
+
+def test_a_code_block_opened_at_the_end_of_a_line_ends_at_its_fence():
+    # trafilatura writes a code block found inside a paragraph right after the text ("... and then calls ```")
+    text = ("It constructs a tuple and then calls ```\nPyErr_SetObject(PyExc_WindowsError,\nobject)\n```\n"
+            ". This function always returns `NULL`.\n\nA new paragraph starts here. It goes on.")
+    units = _starts(text, sentences(text, max_tokens=400))
+    assert units[-2:] == ["A new paragraph starts here.", "It goes on."]
+
+
+def test_abbreviations_do_not_end_sentences_in_english_and_korean_sentences_are_split():
+    text = ("Use a tuple, e.g. (1, 2), as the key. Read Fig. 2 and cf. the notes. Mr. Smith agreed.\n\n"
+            "수출자는 서류를 제시합니다. 은행은 서류를 심사합니다! 정말요? 네.")
+    units = _starts(text, sentences(text, max_tokens=400))
+    assert units == ["Use a tuple, e.g. (1, 2), as the key.", "Read Fig. 2 and cf. the notes.", "Mr. Smith agreed.",
+                     "수출자는 서류를 제시합니다.", "은행은 서류를 심사합니다!", "정말요?", "네."]
+
+
+def test_a_short_title_line_is_not_joined_to_the_text_under_it():
+    text = "무역결제론 제6강: 신용장의 구조\n안녕하세요. 오늘은 신용장을 봅니다.\nChapter One\nThe story begins."
+    units = _starts(text, sentences(text, max_tokens=400))
+    assert units[0] == "무역결제론 제6강: 신용장의 구조" and "Chapter One" in units

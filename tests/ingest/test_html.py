@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import trafilatura
 
-from curator.bench.crawl_site import write_site
+from tests.support.sites import write_site
 from curator.ingest.html import TRAFILATURA_OPTIONS, html_to_markdown
 
 # A lecture page with the markup the markdown writer handles itself and the markup it leaves to trafilatura.

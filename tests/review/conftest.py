@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from curator.bench.tui import generate_review_workspace
 from curator.store import transaction
 from curator.store.catalog import add_chunk, add_document, add_source
 from curator.workspace import Workspace, open_workspace
+from tests.support.workspaces import generate_review_workspace
 
 CHUNK = ("Under FOB terms the seller clears the goods for export. Risk passes to the buyer when the goods are "
          "on board the vessel at the named port of shipment. The buyer pays the main carriage and insurance.")

@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from curator.bench.scripted_llm import ScriptedLLM
 from curator.extract.stage import run_extraction
 from curator.review.regenerate import regenerate_preview
 from curator.store.pairs import get_pair
 from curator.store.regenerations import keep_regeneration
 from curator.store.review_actions import StaleDecision, decide
+from tests.support.scripted_llm import ScriptedLLM
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from curator.bench.tui import generate_review_workspace
+from tests.support.workspaces import generate_review_workspace
 from curator.workspace import Workspace, init_workspace, open_workspace
 
 SIZE = (120, 36)

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from curator.bench.scripted_llm import ScriptedLLM
+from tests.support.scripted_llm import ScriptedLLM
 from curator.extract.stage import run_extraction
 from curator.store import transaction
 from curator.store.catalog import add_chunk, add_document, add_source

@@ -112,6 +112,32 @@ def test_help_screen(review_ws, snap_compare):
     assert snap_compare(build_app(review_ws), terminal_size=SIZE, run_before=open_help)
 
 
+SMALL = (80, 24)
+
+
+def test_review_screen_at_80x24(review_ws, snap_compare):
+    """The footer keeps the most used keys whole (accept, reject, edit, ...) and ? and ctrl+p for the rest."""
+    async def ready(pilot):
+        await _until(pilot, lambda: _screen_named(pilot, "review"))
+        await pilot.app.screen.wait_settled()
+        await pilot.pause()
+    assert snap_compare(build_app(review_ws), terminal_size=SMALL, run_before=ready)
+
+
+def test_filter_dialog_at_80x24_scrolls_to_the_focused_field(review_ws, snap_compare):
+    """Tab to the buttons at the bottom: the dialog scrolls so that the focused one is on screen."""
+    async def open_filter(pilot):
+        await _until(pilot, lambda: _screen_named(pilot, "review"))
+        await pilot.app.screen.wait_settled()
+        await pilot.press("f")
+        from curator.tui.widgets.filter_dialog import FilterDialog
+        await _until(pilot, lambda: isinstance(pilot.app.screen, FilterDialog))
+        pilot.app.screen.query_one("#apply").focus()
+        await pilot.pause()
+        await pilot.pause()
+    assert snap_compare(build_app(review_ws), terminal_size=SMALL, run_before=open_filter)
+
+
 @pytest.fixture(autouse=True)
 def _no_color_env(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)

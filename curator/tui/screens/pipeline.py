@@ -18,12 +18,13 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, ProgressBar, RichLog, Static
+from textual.widgets import DataTable, ProgressBar, RichLog, Static
 
 from curator.errors import CuratorError
 from curator.store.runs import finish_run, start_run
 from curator.tui.keys import PIPELINE_KEYS, bindings
 from curator.tui.stages import StageSpec, stage_table
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
 
@@ -77,7 +78,7 @@ class PipelineScreen(Screen):
             yield ProgressBar(id="stage-progress", show_eta=False)
             yield Static(id="stage-state")
         yield RichLog(id="stage-log", wrap=True, markup=False, highlight=False, max_lines=20_000)
-        yield Footer()
+        yield CuratorFooter()
 
     def on_mount(self) -> None:
         grid = self.query_one("#stages", DataTable)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from curator.store import review_actions as actions
@@ -26,6 +26,7 @@ from curator.tui.keys import REVIEW_KEYS, bindings
 from curator.tui.screens.review_keys import ReviewKeyActions
 from curator.tui.screens.review_messages import Loaded, Written
 from curator.tui.widgets.filter_dialog import FilterDialog
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.pair_detail import PairDetail, SourcePane
 from curator.tui.widgets.pair_list import PairList
 from curator.tui.widgets.tabs import ScreenTabs
@@ -71,7 +72,7 @@ class ReviewScreen(ReviewKeyActions, Screen):
             yield SourcePane(id="source")
         yield Input(placeholder="search questions and answers; enter applies, escape closes", id="search")
         yield Static(id="review-counts")
-        yield Footer()
+        yield CuratorFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search").display = False

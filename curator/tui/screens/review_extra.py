@@ -198,8 +198,12 @@ class ClusterDialog(ModalScreen[tuple[str, int] | None]):
             for m in c["members"]:
                 mark = "★" if m["keeper"] else " "
                 score = f" {m['score']:g}" if m.get("score") is not None else ""
-                options.append(Option(f"{mark} {m['id']:>8}  {m['status']:<9} {(m.get('kind') or 'keeper')}{score}  "
-                                      f"{' '.join(m['question'].split())[:70]}", id=str(m["id"])))
+                # the answer too: in a conflict the questions match and the answers are what you choose between
+                prompt = Text(f"{mark} {m['id']:>8}  {m['status']:<9} {(m.get('kind') or 'keeper')}{score}  ")
+                prompt.append(" ".join(m["question"].split())[:70])
+                prompt.append("\n" + " " * 12 + "A ", style="bold")
+                prompt.append(" ".join((m.get("answer") or "").split())[:110], style="italic")
+                options.append(Option(prompt, id=str(m["id"])))
             yield OptionList(*options, id="members")
             yield Label("enter: make the highlighted pair the keeper · f: show the cluster in the list · "
                         "escape: close", classes="dialog-hint")
@@ -222,7 +226,10 @@ def explain(screen: Any) -> None:
         from curator.filters.explain import explain_pair
         from curator.filters.settings import FilterSettings
 
-        report = explain_pair(ctx.store.conn(), pair_id, FilterSettings.from_config(ctx.ws.config["filters"]))
+        conn = ctx.store.conn()
+        report = explain_pair(conn, pair_id, FilterSettings.from_config(ctx.ws.config["filters"]))
+        report["filter_ran"] = conn.execute("SELECT 1 FROM runs WHERE stage = 'filter' AND status = 'done'"
+                                            " LIMIT 1").fetchone() is not None
         screen.post_message(Written("explain", pair_id, report))
     start_work(screen, run, description=f"explaining the flags of pair {pair_id}", group="explain", exclusive=True)
 
@@ -237,7 +244,14 @@ def show_explanation(screen: Any, pair_id: int, report: dict[str, Any]) -> None:
         table.add_row(m["kind"] + cluster, score, m["decision"], m["reason"] or "")
     verdict = Text("fails a filter" if report["fails"] else "passes every filter",
                    style="red" if report["fails"] else "green")
-    body = Group(verdict, Text(), table if report["measurements"] else Text("no measurement yet: run the filter "
-                                                                            "stage (F2)", style="dim"),
+    if report["measurements"]:
+        measured: Any = table
+    elif report.get("filter_ran"):
+        measured = Text("no filter flagged this pair: it passed every filter that ran (or it was added after the "
+                        "last filter run; F2 runs the filters again)", style="green")
+    else:
+        measured = Text("no measurement yet: the filters never ran on this workspace; run the filter stage (F2)",
+                        style="dim")
+    body = Group(verdict, Text(), measured,
                  Text(), Text("keeper policy: " + "; ".join(report["keeper_policy"]), style="dim"))
     screen.app.push_screen(MessageDialog(f"Why pair {pair_id} is flagged", body))

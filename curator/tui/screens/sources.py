@@ -14,10 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, RichLog, Static
+from textual.widgets import DataTable, RichLog, Static
 
 from curator.store.app_views import source_documents, source_problems, sources_overview
 from curator.tui.keys import SOURCES_KEYS, bindings
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.source_dialogs import AddFilesDialog, CrawlDialog
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
@@ -56,7 +57,7 @@ class SourcesScreen(Screen):
         yield Static("Errors (per file or URL)", classes="section-title")
         yield DataTable(id="errors-table", cursor_type="row")
         yield RichLog(id="sources-log", wrap=True, max_lines=5000)
-        yield Footer()
+        yield CuratorFooter()
 
     def on_mount(self) -> None:
         for table_id, columns in (

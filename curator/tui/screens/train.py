@@ -16,11 +16,20 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, RichLog, Select, Sparkline, Static
+from textual.widgets import Input, Label, RichLog, Select, Sparkline, Static
 
 from curator.store.versions import list_versions
 from curator.tui.keys import TRAIN_KEYS, bindings
-from curator.tui.train_runs import latest_run, list_runs, progress_text, read_loss, render_eval, run_label, training_argv
+from curator.tui.train_runs import (
+    latest_run,
+    list_runs,
+    progress_text,
+    read_loss,
+    render_eval,
+    run_label,
+    training_argv,
+)
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
 
@@ -75,7 +84,7 @@ class TrainScreen(Screen):
             with VerticalScroll(id="eval-result"):
                 yield Static("Evaluation: run ctrl+e after training to compare the model before and after.",
                              id="eval-body")
-        yield Footer()
+        yield CuratorFooter()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._follow)

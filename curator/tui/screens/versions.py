@@ -15,13 +15,14 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from curator.store.pairs import get_pair
 from curator.store.versions import list_versions
 from curator.tui.keys import VERSIONS_KEYS, bindings
 from curator.tui.widgets.dialogs import ConfirmDialog, TextPrompt
 from curator.tui.widgets.export_dialog import ExportDialog
+from curator.tui.widgets.footer import CuratorFooter
 from curator.tui.widgets.tabs import ScreenTabs
 from curator.tui.workers import start_work
 
@@ -57,7 +58,7 @@ class VersionsScreen(Screen):
                 yield Static(id="left-body")
             with VerticalScroll(id="diff-right"):
                 yield Static(id="right-body")
-        yield Footer()
+        yield CuratorFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#versions-table", DataTable)
@@ -215,8 +216,12 @@ class VersionsScreen(Screen):
         elif message.what == "exported":
             files = "\n".join(f"{f.get('split', '')}: {f.get('path', '')} ({f.get('rows', '?')} rows)"
                               for f in value.files)
-            self._show(f"Exported {value.version_id[:12]} as {value.format}", Text(files or "nothing written"),
-                       Text(f"empty splits skipped: {', '.join(value.skipped_empty)}" if value.skipped_empty else ""))
+            skipped = f"empty splits skipped: {', '.join(value.skipped_empty)}" if value.skipped_empty else ""
+            if value.files:
+                self._show(f"Exported {value.version_id[:12]} as {value.format}", Text(files), Text(skipped))
+            else:  # say it once, plainly: there was nothing to write
+                self._show(f"Nothing exported from {value.version_id[:12]}: the chosen split is empty",
+                           Text(skipped or "no file was written", style="yellow"), Text(""))
         elif message.what == "diff":
             self._show_diff(value)
 
@@ -253,13 +258,28 @@ class VersionsScreen(Screen):
             right += [Text(f"changed: {', '.join(fields)}", style="yellow"), _pair_text(new, "yellow")]
         for pair in value["removed"]:
             left += [Text(), _pair_text(pair, "red")]
-            right += [Text(), Text("(not in this version)", style="dim")]
+            right += [Text(), Text(f"(not in this version: {_why_left(pair)})", style="dim")]
         for pair in value["added"]:
             left += [Text(), Text("(not in this version)", style="dim")]
             right += [Text(), _pair_text(pair, "green")]
         shown = f" (first {DIFF_ROWS} of each kind)" if max(d.counts["added"], d.counts["removed"],
                                                               d.counts["changed"]) > DIFF_ROWS else ""
         self._show(f"Diff: {d.summary}{shown}", Group(*left), Group(*right))
+
+
+def _why_left(pair: dict[str, Any] | None) -> str:
+    """Why a pair of the older version is not in the newer one, from what the store says of it now."""
+    if pair is None:
+        return "not in the store"
+    status = pair.get("status")
+    reason = f" ({pair['status_reason']})" if pair.get("status_reason") else ""
+    if status == "rejected":
+        return "rejected" + reason
+    if status == "pending":
+        return "back to pending (undone or reset), not accepted"
+    if status == "superseded":
+        return "superseded by an edit or a regeneration" + reason
+    return f"{status}, left out by the version's filters (flags, judge score, held out)"
 
 
 def _pair_text(pair: dict[str, Any] | None, style: str) -> Text:

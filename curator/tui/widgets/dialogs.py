@@ -16,7 +16,7 @@ from curator.tui.keys import dialog_bindings
 DIALOG_CSS = """
 {name} {{ align: center middle; background: $background 60%; }}
 {name} > Vertical {{ width: 80%; max-width: 110; height: auto; max-height: 90%; border: thick $accent;
-                    background: $surface; padding: 1 2; }}
+                    background: $surface; padding: 1 2; overflow-y: auto; }}
 {name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
 {name} .dialog-hint {{ color: $text-muted; margin-top: 1; }}
 {name} Horizontal {{ height: auto; margin-top: 1; }}
@@ -60,7 +60,9 @@ class ReasonPicker(ModalScreen[str | None]):
         with Vertical():
             yield Label(self._title, classes="dialog-title")
             options = [Option(f"{i}  {reason}", id=str(i - 1)) for i, reason in enumerate(self._reasons[:9], 1)]
-            yield OptionList(*options, Option("…  another reason (type it)", id=self.OTHER), id="reasons")
+            other = f"{len(options) + 1}  another reason (type it)" if len(options) < 9 else \
+                "…  another reason (type it)"
+            yield OptionList(*options, Option(other, id=self.OTHER), id="reasons")
             yield Input(placeholder="type the reason and press enter", id="other-reason", classes="hidden")
             yield Label("1-9: pick · enter: choose · escape: cancel", classes="dialog-hint")
 
@@ -70,14 +72,21 @@ class ReasonPicker(ModalScreen[str | None]):
             if 0 <= index < min(9, len(self._reasons)):
                 event.stop()
                 self.dismiss(self._reasons[index])
+            elif index == min(9, len(self._reasons)) and index < 9:  # the number shown on "another reason"
+                event.stop()
+                self._type_another()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id == self.OTHER:
-            box = self.query_one("#other-reason", Input)
-            box.remove_class("hidden")
-            box.focus()
+            self._type_another()
         else:
             self.dismiss(self._reasons[int(event.option.id)])
+
+    def _type_another(self) -> None:
+        box = self.query_one("#other-reason", Input)
+        box.remove_class("hidden")
+        box.display = True
+        box.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():

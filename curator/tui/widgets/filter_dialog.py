@@ -32,6 +32,8 @@ class FilterDialog(ModalScreen[ReviewFilter | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="FilterDialog") + """
     FilterDialog Grid { grid-size: 2; grid-columns: 16 1fr; grid-rows: 3; height: auto; }
     FilterDialog Grid Label { padding: 1 0 0 0; }
+    FilterDialog Grid Horizontal { height: auto; margin-top: 0; }
+    FilterDialog Grid Horizontal Input { width: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = dialog_bindings("filter_apply", "filter_cancel")
 

@@ -96,7 +96,7 @@ class PairDetail(VerticalScroll, can_focus=True):
             return out
         for r in chain:
             this = "  ← this one" if r["id"] == pair_id else ""
-            out.append(_line(f"  r{r['revision']} #{r['id']} ", (f"{r['status']:<10}", "dim"),
+            out.append(_line(f"  r{r['revision']} #{r['id']} ", (f"{r['status']:<10} ", "dim"),
                              " ".join(r["question"].split())[:70], (this, "dim")))
         return out
 

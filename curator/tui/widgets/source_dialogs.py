@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select
+from textual.widgets import Checkbox, Input, Label, Select
 
 from curator.tui.keys import dialog_bindings
 from curator.tui.widgets.dialogs import DIALOG_CSS
@@ -19,6 +19,7 @@ KINDS = ("transcript", "glossary", "exam", "qa", "document")
 _FORM_CSS = """
 {name} Grid {{ grid-size: 2; grid-columns: 14 1fr; grid-rows: 3; height: auto; }}
 {name} Grid Label {{ padding: 1 0 0 0; }}
+{name} > Vertical {{ overflow-y: auto; }}
 """
 
 
@@ -71,7 +72,8 @@ class AddFilesDialog(ModalScreen[list[str] | None]):
 
 
 class CrawlDialog(ModalScreen[list[str] | None]):
-    """Seeds, scope, depth and page limit of a crawl (empty fields take the [crawl] settings)."""
+    """Seeds, scope, depth, page limit, delay, excludes and private addresses of a crawl (empty fields take the
+    [crawl] settings). Scrolls when the terminal is short."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="CrawlDialog") + _FORM_CSS.format(name="CrawlDialog")
     BINDINGS: ClassVar[list[BindingType]] = dialog_bindings("crawl_submit", "crawl_cancel")
@@ -94,8 +96,14 @@ class CrawlDialog(ModalScreen[list[str] | None]):
                 yield Input(str(d.get("max_depth", "")), id="crawl-depth", type="integer")
                 yield Label("max pages")
                 yield Input(str(d.get("max_pages", "")), id="crawl-pages", type="integer")
+                yield Label("delay (s)")
+                yield Input(str(d.get("delay", "")), placeholder="seconds between requests to one host",
+                            id="crawl-delay", type="number")
                 yield Label("exclude")
                 yield Input(placeholder="regexes, space-separated (optional)", id="crawl-exclude")
+                yield Label("private")
+                yield Checkbox("allow loopback, private-network and link-local addresses (an intranet, a "
+                               "local server)", value=bool(d.get("allow_private", False)), id="crawl-private")
             yield Label("ctrl+s: start · escape: cancel", classes="dialog-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -109,12 +117,15 @@ class CrawlDialog(ModalScreen[list[str] | None]):
                                                                                else ""), severity="error")
             return
         args = ["crawl", *seeds, "--scope", str(self.query_one("#crawl-scope", Select).value)]
-        for widget_id, option in (("#crawl-depth", "--max-depth"), ("#crawl-pages", "--max-pages")):
+        for widget_id, option in (("#crawl-depth", "--max-depth"), ("#crawl-pages", "--max-pages"),
+                                  ("#crawl-delay", "--delay")):
             value = self.query_one(widget_id, Input).value.strip()
             if value:
                 args += [option, value]
         for pattern in self.query_one("#crawl-exclude", Input).value.split():
             args += ["--exclude", pattern]
+        if self.query_one("#crawl-private", Checkbox).value:
+            args.append("--allow-private")
         self.dismiss(args)
 
     def action_cancel(self) -> None:

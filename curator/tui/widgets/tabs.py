@@ -22,14 +22,23 @@ class ScreenTabs(Static):
         self._current = current
 
     def on_mount(self) -> None:
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        """Every screen's key stays visible: on a narrow terminal the workspace part and the spacing shrink."""
         app = self.app
+        narrow = app.size.width < 110
         text = Text()
         text.append("curator", "bold")
-        text.append(f" · {app.ctx.ws.root.name} · {app.ctx.actor}  │ ", "dim")
+        text.append(f" · {app.ctx.actor} │" if narrow else f" · {app.ctx.ws.root.name} · {app.ctx.actor}  │ ", "dim")
         for name, label, binding_id in SCREENS:
             key = app.key_display_for(binding_id)
             style = "bold reverse" if name == self._current else ""
             text.append(f" {key} {label} ", style)
-            text.append(" ")
-        text.append("│ ctrl+p commands · ? help", "dim")
+            if not narrow:
+                text.append(" ")
+        text.append("│ ? help" if narrow else "│ ctrl+p commands · ? help", "dim")
         self.update(text)
