@@ -212,8 +212,9 @@ def _reordered(text: str) -> str | None:
 
 
 def _synonym(words: list[str], thesaurus: dict[str, list[str]], rng: random.Random) -> list[str] | None:
+    # inflected forms ("using", "ways") are WordNet lemmas of other words ("exploitation", "shipway"): skipped
     spots = [k for k, w in enumerate(words) if w.isalpha() and w.islower() and w not in _STOP and len(w) >= 4
-             and w in thesaurus]
+             and w in thesaurus and not w.endswith(("s", "ed", "ing"))]
     if not spots:
         return None
     k = rng.choice(spots)

@@ -45,9 +45,10 @@ _TOKEN = r"(?=[^\s\"'<>,;&]*\d|[^\s\"'<>,;&]{20})[^\s\"'<>,;&]{8,}"
 # the common case (a request or answer with nothing secret-shaped) costs a few substring searches, not regexes.
 _PATTERNS: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
     # scheme://user:pass@host (or scheme://token@host): the whole user part goes
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@\"'<>]+@"), rf"\1{REDACTED}@", ("://",)),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)(?!\[redacted\]@)[^/\s@\"'<>]+@"), rf"\1{REDACTED}@", ("://",)),
     # ?api-key=...&token=...
-    (re.compile(r"(?i)([?&;](?:" + "|".join(re.escape(p) for p in _SECRET_PARAMS) + r")=)[^&#\s\"'<>]+"),
+    (re.compile(r"(?i)([?&;](?:" + "|".join(re.escape(p) for p in _SECRET_PARAMS) + r")=)(?!\[redacted\])"
+                r"[^&#\s\"'<>]+"),
      rf"\1{REDACTED}", ("=",)),
     # Authorization: Bearer xxx / "authorization": "xxx" / api-key: xxx
     (re.compile(r"(?i)\b((?:proxy-)?authorization|x-api-key|api-key|openai-api-key|x-goog-api-key)"

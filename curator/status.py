@@ -8,6 +8,7 @@ from curator import __version__
 from curator.llm.usage import usage_report
 from curator.secrets import redact_data
 from curator.store import current_version, integrity_problems, latest_version
+from curator.store.catalog import content_problems
 from curator.store.runs import mark_interrupted_runs
 from curator.store.summary import workspace_summary
 from curator.workspace import Workspace
@@ -30,11 +31,24 @@ def workspace_status(ws: Workspace, *, check: bool = False) -> dict[str, Any]:
         }
         if check:
             problems = integrity_problems(conn)
+            if not problems:  # stored hashes are only worth comparing in a database SQLite can read
+                problems = content_problems(conn) + _version_problems(ws, conn)
             report["integrity"] = {"ok": not problems, "problems": problems}
         # rows written before redaction existed (or by another tool) are blanked out on the way to the screen
         return redact_data(report)
     finally:
         conn.close()
+
+
+def _version_problems(ws: Workspace, conn: Any) -> list[str]:
+    """Each recorded version's files against the checksums in its manifest (curator version verify)."""
+    from curator.store.versions import list_versions
+    from curator.versions import verify_version
+
+    problems = []
+    for version in list_versions(conn):
+        problems += [f"version {version['id']}: {p}" for p in verify_version(ws, version["id"]).problems]
+    return problems
 
 
 def _endpoint_view(llm: dict[str, Any]) -> dict[str, Any]:

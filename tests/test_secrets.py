@@ -82,3 +82,9 @@ def test_variables_named_for_secrets_are_redacted_others_are_not(monkeypatch):
     monkeypatch.setenv("TOKENIZERS_PARALLELISM", "sometimes-maybe")
     assert redact("t=tok3nValueForTheTest") == f"t={REDACTED}"
     assert redact("by author@example.com, sometimes-maybe") == "by author@example.com, sometimes-maybe"
+
+
+def test_redacting_twice_changes_nothing_more():
+    once = redact("GET http://u:p@h/v1?api-key=abc123456. Authorization: Bearer abcdefgh12345678.")
+    assert redact(once) == once == (f"GET http://{REDACTED}@h/v1?api-key={REDACTED} "
+                                    f"Authorization: Bearer {REDACTED}")

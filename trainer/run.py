@@ -26,7 +26,7 @@ from trainer.errors import TrainerError
 from trainer.formatting import Formatter
 from trainer.loop import METRICS, fit
 from trainer.model import add_lora, base_hash, load_base, load_tokenizer, merge_to, resolve_base
-from trainer.presets import Hyper, fit_to_data, from_dict, preset
+from trainer.presets import fit_to_data, from_dict, preset
 from trainer.version import read_version
 
 RUN_FILE = "run.json"
@@ -222,7 +222,3 @@ def _reporter(report_to: str, run_dir: Path, manifest: dict[str, Any]) -> Callab
         wandb.init(project="curator", name=manifest["id"], config=manifest["hyperparameters"])
         return lambda r: wandb.log({k: v for k, v in r.items() if isinstance(v, (int, float))}, step=r["step"])
     raise RunError(f"unknown --report-to {report_to!r}; use tensorboard or wandb.")
-
-
-def hyper_of(run_dir: Path) -> Hyper:
-    return from_dict(read_run(run_dir)["hyperparameters"])

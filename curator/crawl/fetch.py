@@ -103,6 +103,8 @@ class Fetcher:
         """The robots.txt rules of the URL's origin, fetched once per run."""
         state = self.host(url)
         async with state.robots_lock:
+            if state.unreachable:
+                raise FetchFailed(state.unreachable)
             if state.robots is None:
                 state.robots = await self._load_robots(state)
                 if state.robots.crawl_delay is not None and state.robots.crawl_delay > state.delay:
@@ -122,6 +124,12 @@ class Fetcher:
         except PrivateAddressRefused:
             raise
         except FetchFailed as exc:
+            if exc.status is None:
+                # No HTTP answer at all (the name does not resolve, nothing listens, no reply in time): the host
+                # is unreachable, which is an error of this crawl, not a robots.txt rule.
+                state.unreachable = (f"{state.origin} cannot be reached ({exc}); nothing on the host is crawled "
+                                     "this run")
+                raise FetchFailed(state.unreachable) from exc
             return disallow_everything(f"robots.txt could not be fetched ({exc}); nothing on the host is crawled")
         if 200 <= resp.status < 300:
             text = (resp.body or b"").decode("utf-8", errors="replace")

@@ -34,8 +34,8 @@ async def queue_sitemap_urls(conn: sqlite3.Connection, fetcher: Fetcher, plan: S
     home = origin(plan.seed)
     try:
         rules = await fetcher.robots(plan.fetch_url)
-    except PrivateAddressRefused:
-        return []  # the seed page itself reports the refusal
+    except (PrivateAddressRefused, FetchFailed):
+        return []  # the seed page itself reports the refusal, or that the host cannot be reached
     listed = [u for u in rules.sitemaps if _same_origin(u, home)]
     pending = listed or [home + "/sitemap.xml"]
     seen: set[str] = set()

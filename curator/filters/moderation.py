@@ -136,7 +136,15 @@ def _moderate(conn: sqlite3.Connection, api: openai.OpenAI, model: str, texts: l
             log_call(conn, request_hash=key, purpose="moderation", model=model, request=json.dumps(request),
                      status="error", error=message, run_id=run_id)
         return None
-    results = redact_data([r.model_dump() for r in response.results])
+    results, problem = _results_of(response, len(texts))
+    results = redact_data(results)
+    if problem:
+        message = f"moderation reply for {len(texts)} texts was not usable ({problem}); the pairs keep their scores"
+        record_error(conn, "filter", "moderation", message, run_id)
+        with transaction(conn):
+            log_call(conn, request_hash=key, purpose="moderation", model=model, request=json.dumps(request),
+                     status="error", error=message, run_id=run_id)
+        return None
     with transaction(conn):
         log_call(conn, request_hash=key, purpose="moderation", model=model, request=json.dumps(request),
                  response=json.dumps({"results": results}), status="ok", run_id=run_id,
@@ -144,3 +152,18 @@ def _moderate(conn: sqlite3.Connection, api: openai.OpenAI, model: str, texts: l
                  request_id=getattr(response, "id", None))
     counts["sent"] += len(texts)
     return results
+
+
+def _results_of(response: Any, expected: int) -> tuple[list[dict[str, Any]], str | None]:
+    """The reply's per-text results, or why they cannot be used: the SDK does not check a reply's shape,
+    so a proxy that drops `results` or answers for fewer texts would otherwise fail deep inside, or
+    score the wrong pairs."""
+    raw = getattr(response, "results", None)
+    if not isinstance(raw, list):
+        return [], "it has no `results` list"
+    results = [r.model_dump() if hasattr(r, "model_dump") else r for r in raw]
+    if len(results) != expected:
+        return [], f"it holds {len(results)} result(s) for {expected} text(s)"
+    if not all(isinstance(r, dict) for r in results):
+        return [], "a result is not an object"
+    return results, None

@@ -7,6 +7,12 @@ is new, and a record whose exact text is already stored (same kind) gets a
 second location instead of a second copy. A file that cannot be read is kept
 as a source with status 'error' and an entry in the errors table, so
 `curator status` shows it, and the other files go on.
+
+Two runs adding the same files at once split them without harm: the "already
+stored?" question is asked again inside the write transaction (the first look,
+before loading, only saves work), so the second run to get there finds the first
+run's source and reports the file unchanged; and an error never overwrites a
+source another run stored well.
 """
 
 from __future__ import annotations
@@ -22,8 +28,8 @@ from typing import Any
 
 from curator.ingest.chunking import STRUCTURED_KINDS, chunk_document
 from curator.ingest.errors import IngestError
-from curator.ingest.loaders import SUPPORTED, load_file
-from curator.ingest.records import LoadResult
+from curator.ingest.load_result import LoadResult
+from curator.ingest.loaders import SUPPORTED, load_file, max_text_chars
 from curator.ingest.textfile import read_bytes
 from curator.store import transaction
 from curator.store.catalog import (
@@ -114,6 +120,9 @@ def add_file(conn: sqlite3.Connection, path: Path, *, kind: str | None, config: 
     except IngestError as exc:
         message = exc.reason
         location = exc.location or uri
+    except RecursionError:
+        message = "the file's data is nested too deeply to read (Python recurses once per level)"
+        location = uri
     except Exception as exc:  # noqa: BLE001  a loader bug must not stop the other files; the message says so
         message = f"unexpected error while reading the file ({type(exc).__name__}: {exc}); please report it"
         location = uri
@@ -130,9 +139,21 @@ def _store(conn: sqlite3.Connection, uri: str, content_hash: str, size: int, res
         raise IngestError("nothing in the file could be used" + (
             f" ({len(result.problems)} item(s) skipped, e.g. {result.problems[0].message})" if result.problems
             else ""), uri)
+    _refuse_oversized(uri, result, max_text_chars(config))
     meta = {**result.meta, "format": result.format, "size": size, "notes": result.notes,
             "skipped_items": report.problems}
     with transaction(conn):
+        # Again, under the write lock: another run may have stored these bytes (as this kind) meanwhile.
+        same = find_file_source(conn, uri, content_hash, result.doc_kind)
+        if known is not None and (same is None or same["id"] != known["id"]):
+            now = conn.execute("SELECT status FROM sources WHERE id = ?", (known["id"],)).fetchone()
+            if now is not None and now["status"] == "ok":
+                same = {**known, "status": "ok"}
+        if same is not None and same["status"] == "ok":
+            return FileReport(uri, "unchanged", same["doc_kind"], source_id=same["id"],
+                              notes=["stored meanwhile by another run"])
+        if same is not None:
+            known = same  # the row of this kind: one source per file version and kind
         if known:
             source_id = known["id"]
             conn.execute("UPDATE sources SET status = 'ok', error = NULL, doc_kind = ?, meta = ? WHERE id = ?",
@@ -167,6 +188,19 @@ def _store(conn: sqlite3.Connection, uri: str, content_hash: str, size: int, res
     return report
 
 
+def _refuse_oversized(uri: str, result: LoadResult, limit: int) -> None:
+    """A document or pair text over [ingest].max_text_mb fails the file, naming the record's line: stored, it
+    would pass SQLite's own limit (about 1 GB) or be split and chunked in memory several times over."""
+    for doc in result.documents:
+        texts = [doc.content] + [t for d in doc.pairs for t in (d.question, d.answer)]
+        longest = max(len(t or "") for t in texts)
+        if longest > limit:
+            line = doc.meta.get("line") if isinstance(doc.meta, dict) else None
+            raise IngestError(f"a field holds {longest / 2**20:,.1f} MB of text, over the [ingest].max_text_mb limit "
+                              f"of {limit / 2**20:,.1f} MB; shorten it or raise the limit",
+                              f"{uri}:{line}" if line else doc.uri)
+
+
 def _retire_reading(conn: sqlite3.Connection, old: dict[str, Any], kind: str, source_id: int) -> str:
     """After a file was read again as another kind, its earlier reading's pending chunks are not extracted.
 
@@ -195,12 +229,17 @@ def _only_chunk(conn: sqlite3.Connection, document_id: int) -> int | None:
 
 def _failed_source(conn: sqlite3.Connection, uri: str, content_hash: str | None, kind: str | None,
                    error: str) -> int:
-    """One error source per file version: trying a bad file again updates it instead of piling up rows."""
+    """One error source per file version: trying a bad file again updates it instead of piling up rows.
+
+    A row another run stored well for the same bytes is left as it is: its content is in the store.
+    """
     with transaction(conn):
         # never a good reading of the same bytes as another kind (--kind): that one stays 'ok'
         row = conn.execute("SELECT id, status FROM sources WHERE kind = 'file' AND uri = ? AND content_hash IS ?"
                            " AND (status = 'error' OR doc_kind IS ?) ORDER BY id DESC",
                            (uri, content_hash, kind)).fetchone()
+        if row and row["status"] == "ok":  # another run stored these bytes well meanwhile: leave its row alone
+            return row["id"]
         if row:
             conn.execute("UPDATE sources SET status = 'error', error = ? WHERE id = ?", (error, row["id"]))
             return row["id"]

@@ -19,6 +19,7 @@ from typing import Any
 from curator.ingest.errors import IngestError
 
 LIST_KEYS = ("data", "items", "records", "entries")
+TOO_DEEP = "nested deeper than Python's JSON reader goes (it recurses once per level and stops near 1,000)"
 _DECODER = json.JSONDecoder()
 _WS = " \t\n\r"
 
@@ -32,6 +33,13 @@ class Record:
 
 def json_records(text: str, name: str, first_line: int = 1) -> list[Record]:
     """The records of a JSON document (see module doc), in file order."""
+    try:
+        return _json_records(text, name, first_line)
+    except RecursionError:
+        raise _too_deep(text, name, first_line) from None
+
+
+def _json_records(text: str, name: str, first_line: int) -> list[Record]:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
@@ -49,15 +57,21 @@ def json_records(text: str, name: str, first_line: int = 1) -> list[Record]:
     return records
 
 
-def jsonl_records(text: str, name: str, first_line: int = 1) -> list[Record]:
+def jsonl_records(text: str, name: str, first_line: int = 1, max_line_chars: int | None = None) -> list[Record]:
+    """One record per line; a line longer than `max_line_chars` is refused before it is parsed."""
     records = []
     for n, line in enumerate(text.split("\n"), start=first_line):
         if not line.strip():
             continue
+        if max_line_chars is not None and len(line) > max_line_chars:
+            raise IngestError(f"the line holds {len(line) / 2**20:,.1f} MB of text, over the [ingest].max_text_mb limit "
+                              f"of {max_line_chars / 2**20:,.1f} MB; split the record or raise the limit", f"{name}:{n}")
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             raise IngestError(f"invalid JSON on this line: {exc.msg}", f"{name}:{n}:{exc.colno}") from exc
+        except RecursionError:
+            raise IngestError(f"the record is {TOO_DEEP}", f"{name}:{n}") from None
         if isinstance(value, dict) and value and all(str(k).startswith("_") for k in value):
             continue
         records.append(Record(value, n, len(records) + 1))
@@ -80,7 +94,13 @@ def csv_records(text: str, name: str, first_line: int = 1) -> list[Record]:
             records.append(Record({k.strip(): (v or "").strip() for k, v in row.items() if k},
                                   reader.line_num + first_line - 1, len(records) + 1))
     except csv.Error as exc:
-        raise IngestError(f"invalid CSV: {exc}", f"{name}:{reader.line_num + first_line - 1}") from exc
+        # The csv module counts a line once it is wholly read; the error is in the line it was reading.
+        line = reader.line_num + first_line
+        if "field limit" in str(exc):
+            raise IngestError(f"a field is longer than {csv.field_size_limit():,} characters, the most the CSV "
+                              "reader takes (a quote left open makes the rest of the file one field)",
+                              f"{name}:{line}") from exc
+        raise IngestError(f"invalid CSV: {exc}", f"{name}:{line}") from exc
     if not reader.fieldnames:
         raise IngestError("the CSV file has no header line", name)
     return records
@@ -148,3 +168,27 @@ def _skip_ws(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in _WS:
         pos += 1
     return pos
+
+
+def _too_deep(text: str, name: str, first_line: int) -> IngestError:
+    """An error naming the line where the data is nested deepest (strings skipped)."""
+    depth, deepest, deepest_line, in_string, escaped, line = 0, 0, first_line, False, False, first_line
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, deepest_line = depth, line
+        elif ch in "]}":
+            depth -= 1
+    return IngestError(f"the data is {deepest:,} levels deep there, {TOO_DEEP}", f"{name}:{deepest_line}")

@@ -11,9 +11,9 @@ from curator.ingest.errors import IngestError
 from curator.ingest.exam import load_exam_records, load_exam_text_items, looks_like_exam
 from curator.ingest.glossary import load_glossary, looks_like_glossary
 from curator.ingest.jsondata import csv_records, json_records, jsonl_records, record_keys
+from curator.ingest.load_result import LoadResult
 from curator.ingest.qa_import import load_qa, qa_format
 from curator.ingest.qa_lines import load_qa_lines
-from curator.ingest.records import LoadResult
 from curator.ingest.textfile import read_text
 from curator.ingest.transcripts import load_transcript, parse_stamped_lines
 
@@ -21,6 +21,7 @@ KINDS = ("transcript", "glossary", "exam", "qa", "document")
 SUPPORTED = (".srt", ".vtt", ".txt", ".json", ".jsonl", ".csv", ".tsv", ".md", ".markdown", ".html", ".htm",
              ".pdf")
 _DATA_EXT = (".json", ".jsonl", ".csv", ".tsv")
+_ONE_DOCUMENT = (".srt", ".vtt", ".txt", ".md", ".markdown", ".html", ".htm")  # the whole file is one text
 _KIND_EXTENSIONS = {
     "transcript": (".srt", ".vtt", ".txt"),
     "glossary": _DATA_EXT,
@@ -44,6 +45,11 @@ def load_file(path: Path, data: bytes, kind: str | None, config: dict[str, Any])
     if kind is not None and ext not in _KIND_EXTENSIONS[kind]:
         raise IngestError(f"--kind {kind} reads {' '.join(_KIND_EXTENSIONS[kind])} files, not {ext}", name)
     templates = config.get("formatters", {})
+    if ext in _ONE_DOCUMENT and len(data) > max_text_chars(config):
+        # refused before decoding: such a file is one text, split and chunked in memory several times over
+        raise IngestError(f"the file is {len(data) / 2**20:,.1f} MB of text, over the [ingest].max_text_mb limit of "
+                          f"{max_text_chars(config) / 2**20:,.1f} MB for one document; split it or raise the limit",
+                          name)
     if ext in (".srt", ".vtt"):
         return load_transcript(read_text(path, data, hash_comments=ext == ".srt"), ext[1:])
     if ext == ".txt":
@@ -56,17 +62,23 @@ def load_file(path: Path, data: bytes, kind: str | None, config: dict[str, Any])
         return load_html(path, data)
     if ext == ".pdf":
         return load_pdf(path, data)
-    return _load_records(path, data, kind, templates)
+    return _load_records(path, data, kind, templates, max_text_chars(config))
 
 
-def _load_records(path: Path, data: bytes, kind: str | None, templates: dict[str, str]) -> LoadResult:
+def max_text_chars(config: dict[str, Any]) -> int:
+    """[ingest].max_text_mb as characters: the most text taken as one document, field or line."""
+    return int(config.get("ingest", {}).get("max_text_mb", 20) * 2**20)
+
+
+def _load_records(path: Path, data: bytes, kind: str | None, templates: dict[str, str],
+                  max_text: int | None = None) -> LoadResult:
     name, ext = str(path), path.suffix.lower()
     tf = read_text(path, data, hash_comments=ext in (".csv", ".tsv"))
     fmt = ext[1:]
     if fmt == "json":
         records = json_records(tf.text, name, tf.first_line)
     elif fmt == "jsonl":
-        records = jsonl_records(tf.text, name, tf.first_line)
+        records = jsonl_records(tf.text, name, tf.first_line, max_line_chars=max_text)
     else:
         records = csv_records(tf.text, name, tf.first_line)
     if not records:

@@ -10,6 +10,9 @@
   paragraph of its own (an API signature as inline code, another term in
   bold) and each definition a block whose paragraphs, code blocks and lists
   stay what they are.
+- **Lists with code in their items**: trafilatura joins a list item's
+  paragraphs and code blocks into one line; such a list's items become
+  blocks led by "•" (or "(n)"), their code blocks fenced.
 - **Sections named "Comments"**: trafilatura drops any element whose id or
   class starts with "comment", to leave reader comments out, and so drops a
   documentation section titled "Comments" (Sphinx makes its id from the
@@ -43,9 +46,10 @@ _SIGNATURE_CLASS = re.compile(r"\bsig\b|\bsig-object\b|\bdescname\b")
 
 
 def prepare_page(tree: HtmlElement) -> HtmlElement:
-    """Apply the three changes above to a parsed page, in place; returns the tree."""
+    """Apply the changes above to a parsed page, in place; returns the tree."""
     _drop_permalinks(tree)
     _keep_document_sections(tree)
+    _open_lists_with_code(tree)
     _open_definition_lists(tree)
     return tree
 
@@ -122,6 +126,34 @@ def _open_definition_lists(tree: HtmlElement) -> None:
                 block.append(child)
         block.tail = dl.tail
         parent.replace(dl, block)
+
+
+def _open_lists_with_code(tree: HtmlElement) -> None:
+    """Lists whose items hold code blocks: each item a block led by its marker ("•", or "(n)" when numbered).
+
+    trafilatura joins everything inside a list item into one line, code
+    included (">>> import itertools >>> L = [2, 4] ..."); as blocks the item's
+    paragraphs and code keep their shape. The markers are not Markdown list
+    markers, which would be escaped at the start of a paragraph.
+    """
+    for lst in reversed(list(tree.iter("ul", "ol"))):  # inner lists first
+        parent = lst.getparent()
+        items = [li for li in lst if isinstance(li.tag, str) and li.tag == "li"]
+        if parent is None or not any(li.find(".//pre") is not None for li in items):
+            continue
+        block = etree.Element("div")
+        first_number = int(lst.get("start", "1")) if (lst.get("start") or "1").isdigit() else 1
+        for n, li in enumerate(items, first_number):
+            item = _definition(li)
+            marker = "• " if lst.tag == "ul" else f"({n}) "
+            lead = item[0] if len(item) and item[0].tag == "p" else None
+            if lead is None:
+                lead = etree.Element("p")
+                item.insert(0, lead)
+            lead.text = marker + (lead.text or "")
+            block.append(item)
+        block.tail = lst.tail
+        parent.replace(lst, block)
 
 
 def _term(dt: HtmlElement) -> etree._Element:

@@ -38,6 +38,8 @@ _TABLE_ROW = re.compile(r"[ \t]*\|")
 # the last one, so a short line followed by one that does not start in lower case ends a unit of its own.
 _SHORT_LINE = 40
 _CONTINUES = ",;:([{-–—/&"
+# What any sentence end holds: an end mark (a block without one before its last character is one sentence).
+_MAY_END = re.compile("[.!?。？！…]")
 # The first characters of the lines that may open a block (fence, heading, table row, item, quote).
 _MARKERS = frozenset("`~#|-*+•>0123456789")
 _END_MARKS = ".!?。？！…\"'”’)]」』"
@@ -241,6 +243,8 @@ def _ends_a_label(text: str, start: int, end: int, next_line: str) -> bool:
 def _prose_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans of one prose block, its line breaks read as spaces (the hard wraps are joined)."""
     block = text[start:end].replace("\n", " ")  # same length: offsets stay those of the text
+    if not _MAY_END.search(block, 0, len(block) - 1):
+        return [(start, end)]  # no end mark before its last character: one sentence, no need to ask
     language = "ko" if _HANGUL_RUN.search(block) else "en"
     spans, pos = [], 0
     for piece in sentencex.segment(language, block):

@@ -23,14 +23,15 @@ from typing import Any
 
 from curator.errors import CuratorError
 from curator.extract.checks import ExtractionCheck
-from curator.extract.extraction import ANSWER_KINDS, ExtractSettings, extraction_schema
+from curator.extract.extractor import ANSWER_KINDS, ExtractSettings, extraction_schema
 from curator.extract.guided import guided_schema
 from curator.extract.prompts import TemplateChooser
 from curator.llm.endpoint import open_endpoint
 from curator.llm.engine import StructuredEngine, StructuredRequest
-from curator.store.extraction import chunks_by_id
+from curator.store.extract_queue import chunks_by_id
 from curator.store.pairs import get_pair
 from curator.store.regenerations import next_attempt, record_preview
+from curator.store.runs import finish_run, start_run, update_counts
 from curator.workspace import Workspace
 
 _TEMPLATE_KINDS = {"glossary": "a glossary entry", "exam": "an exam item", "import": "an imported QA file"}
@@ -123,25 +124,27 @@ def regenerate_preview(ws: Workspace, actor: str, *, pair_id: int | None = None,
         # it: the reviewer picks (for a pair, the first is checked).
         check = ExtractionCheck(chunk["text"], max_pairs=settings.max_pairs, evidence_cutoff=settings.evidence_cutoff)
         target = "pair" if pair_id is not None else "chunk"
-        with open_endpoint(ws.config["llm"], base_url=base_url, log_dir=ws.root / ".curator") as endpoint:
-            schema = extraction_schema(settings.max_pairs)
-            if settings.grammar_guided and endpoint.backend == "llamacpp":
-                schema = guided_schema(schema, chunk["text"])
-            request = StructuredRequest(
-                messages=messages, schema=schema, schema_name="qa_extraction", purpose="extract",
-                prompt_version=template.prompt_version, chunk_id=chunk["id"], check=check,
-                repair_attempts=settings.repair_attempts, params={"seed": attempt},
-                repair_message=template.repair)
-            if on_progress is not None:
-                on_progress(0, 1)
+        # a run of its own, so the pipeline screen shows it (`regenerating: 0 / 1 chunks`) wherever it started
+        run_id = start_run(conn, "regenerate", {"target": target, "chunk_id": chunk["id"], "pair_id": pair_id,
+                                                "attempt": attempt, "reviewer": actor})
+        tell = on_progress
 
-            async def ask() -> Any:
-                async with StructuredEngine(endpoint, conn) as engine:
-                    return await engine.call(request)
-            outcome = asyncio.run(ask())
-            model = endpoint.model
-        if on_progress is not None:
-            on_progress(1, 1)
+        def progress(done: int, total: int) -> None:
+            update_counts(conn, run_id, {"done": done, "total": total})
+            if tell is not None:
+                tell(done, total)
+        on_progress = progress
+        try:
+            outcome, model = _ask(ws, conn, chunk, messages, check, settings, template, attempt, base_url,
+                                  on_progress)
+        except KeyboardInterrupt:
+            finish_run(conn, run_id, "cancelled", counts={"done": 0, "total": 1}, error="cancelled by the user")
+            raise
+        except BaseException as exc:
+            finish_run(conn, run_id, "failed", counts={"done": 0, "total": 1}, error=f"{type(exc).__name__}: {exc}")
+            raise
+        finish_run(conn, run_id, "done" if outcome.ok else "failed", counts={"done": 1, "total": 1},
+                   error=None if outcome.ok else "; ".join(outcome.errors) or outcome.error_kind)
         seen = [{k: o[k] for k in ("id", "status", "revision", "replace")} for o in old]
         if not outcome.ok:
             why = "; ".join(outcome.errors) or outcome.error_kind or "no answer"
@@ -164,3 +167,25 @@ def regenerate_preview(ws: Workspace, actor: str, *, pair_id: int | None = None,
         return Preview(regen_id, target, chunk["id"], pair_id, attempt, old, candidates)
     finally:
         conn.close()
+
+
+def _ask(ws: Workspace, conn: Any, chunk: dict[str, Any], messages: list[dict[str, str]], check: ExtractionCheck,
+         settings: ExtractSettings, template: Any, attempt: int, base_url: str | None,
+         on_progress: Callable[[int, int], None]) -> tuple[Any, str]:
+    """Send the one request (the seed makes it new) and wait for its checked answer: (outcome, model)."""
+    with open_endpoint(ws.config["llm"], base_url=base_url, log_dir=ws.root / ".curator") as endpoint:
+        schema = extraction_schema(settings.max_pairs)
+        if settings.grammar_guided and endpoint.backend == "llamacpp":
+            schema = guided_schema(schema, chunk["text"])
+        request = StructuredRequest(
+            messages=messages, schema=schema, schema_name="qa_extraction", purpose="extract",
+            prompt_version=template.prompt_version, chunk_id=chunk["id"], check=check,
+            repair_attempts=settings.repair_attempts, params={"seed": attempt}, repair_message=template.repair)
+        on_progress(0, 1)
+
+        async def ask() -> Any:
+            async with StructuredEngine(endpoint, conn) as engine:
+                return await engine.call(request)
+        outcome = asyncio.run(ask())
+    on_progress(1, 1)
+    return outcome, endpoint.model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from curator.store.rows import as_dict, insert, redact_text
@@ -74,6 +74,19 @@ def add_chunk(conn: sqlite3.Connection, document_id: int, seq: int, text: str, c
     })
 
 
+def add_chunk_rows(conn: sqlite3.Connection, document_id: int, text: str,
+                   spans: Sequence[tuple[int, int, int, float | None, float | None]]) -> None:
+    """The rows `add_chunk` writes, in one statement for a page's few dozen chunks instead of one each.
+
+    Each span is (char_start, char_end, token_estimate, time_start, time_end); its position is the seq.
+    """
+    conn.executemany(
+        "INSERT INTO chunks (document_id, seq, text, char_start, char_end, token_estimate, time_start, time_end)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(document_id, seq, text[start:end], start, end, tokens, time_start, time_end)
+         for seq, (start, end, tokens, time_start, time_end) in enumerate(spans)])
+
+
 def get_document(conn: sqlite3.Connection, document_id: int) -> dict[str, Any] | None:
     return as_dict(conn.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone())
 
@@ -84,3 +97,27 @@ def get_chunk(conn: sqlite3.Connection, chunk_id: int) -> dict[str, Any] | None:
 
 def set_chunk_status(conn: sqlite3.Connection, chunk_id: int, status: str, error: str | None = None) -> None:
     conn.execute("UPDATE chunks SET extract_status = ?, extract_error = ? WHERE id = ?", (status, redact_text(error), chunk_id))
+
+
+def content_problems(conn: sqlite3.Connection, limit: int = 50) -> list[str]:
+    """Stored text that is no longer what was stored: each document's text against the hash kept when it was
+    added, and each chunk against the stretch of its document it was cut from. Names what changed."""
+    problems: list[str] = []
+    changed = 0
+    for row in conn.execute("SELECT id, uri, content, content_hash FROM documents ORDER BY id"):
+        if text_hash(row["content"]) != row["content_hash"]:
+            changed += 1
+            if len(problems) < limit:
+                problems.append(f"document {row['id']} ({row['uri']}): its text no longer matches the sha256 stored "
+                                "when it was added (changed in the database since)")
+    rows = conn.execute(
+        "SELECT c.id, c.seq, d.id AS document_id, d.uri FROM chunks c JOIN documents d ON d.id = c.document_id"
+        " WHERE c.text != substr(d.content, c.char_start + 1, c.char_end - c.char_start) ORDER BY c.id").fetchall()
+    for row in rows:
+        changed += 1
+        if len(problems) < limit:
+            problems.append(f"chunk {row['id']} (#{row['seq']} of document {row['document_id']}, {row['uri']}): its "
+                            "text differs from the part of its document it was cut from")
+    if changed > len(problems):
+        problems.append(f"... and {changed - len(problems)} more changed document(s) or chunk(s)")
+    return problems

@@ -118,3 +118,19 @@ def run_problems(conn: sqlite3.Connection, run_id: int, limit: int = 50) -> list
     rows = conn.execute("SELECT url, status, reason, http_status FROM crawl_frontier WHERE run_id = ?"
                         " AND status IN ('error', 'skipped') ORDER BY rowid LIMIT ?", (run_id, limit))
     return [dict(r) for r in rows]
+
+
+def retire_replaced_document(conn: sqlite3.Connection, old_document: int, url: str, new_document: int) -> int:
+    """A page whose text changed: the old copy's chunks still waiting for extraction are retired, with why.
+
+    Only when no other URL of the frontier still shows the old text (then it is still current
+    there). Chunks already extracted keep their pairs; 'pending' and 'failed' become 'skipped',
+    so extraction never sends both the old and the new text of one page. Returns how many.
+    """
+    elsewhere = conn.execute("SELECT 1 FROM crawl_frontier WHERE document_id = ? AND url != ? LIMIT 1",
+                             (old_document, url)).fetchone()
+    if elsewhere:
+        return 0
+    reason = f"retired: {url} changed; its new text is document {new_document}"
+    return conn.execute("UPDATE chunks SET extract_status = 'skipped', extract_error = ? WHERE document_id = ?"
+                        " AND extract_status IN ('pending', 'failed')", (reason, old_document)).rowcount

@@ -32,6 +32,12 @@ def finish_run(conn: sqlite3.Connection, run_id: int, status: str, *, counts: di
         )
 
 
+def update_counts(conn: sqlite3.Connection, run_id: int, counts: dict[str, Any]) -> None:
+    """A running run's counts so far (its progress, for the pipeline screen)."""
+    with transaction(conn):
+        conn.execute("UPDATE runs SET counts = ? WHERE id = ?", (to_json(redact_data(counts)), run_id))
+
+
 def append_log(conn: sqlite3.Connection, run_id: int, line: str) -> None:
     with transaction(conn):
         conn.execute("UPDATE runs SET log = log || ? WHERE id = ?", (redact_text(line.rstrip("\n")) + "\n", run_id))

@@ -92,6 +92,7 @@ TRAIN_KEYS = (
     Key("train_eval", "ctrl+e", "evaluate", "Evaluate"),
     Key("train_cancel", "ctrl+x", "cancel", "Cancel"),
     Key("train_send_low", "ctrl+b", "send_low", "Low scorers to review"),
+    Key("train_dpo", "ctrl+o", "launch_dpo", "DPO on the chosen run", show=False),
 )
 
 # Keys of the dialogs (confirm, reason picker, edit, filter, export, ...), remappable like the others.

@@ -8,6 +8,7 @@ run by a process; it is done when no pair waits for a decision.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,6 +106,15 @@ def stage_table(conn: sqlite3.Connection, specs: list[StageSpec], jobs: Any) -> 
             row["state"] = last["status"] if last else "pending"
         runs_root = jobs.ctx.ws.path("runs") if jobs is not None and getattr(jobs, "ctx", None) is not None else None
         row["progress"] = _progress(spec.name, summary, runs_root) if row["state"] == "running" else None
+        row["regenerating"] = None
+        if spec.name == "extract":  # a regeneration started on the review screen (or by `curator pair`)
+            regen = conn.execute("SELECT counts FROM runs WHERE stage = 'regenerate' AND status = 'running'"
+                                 " ORDER BY id DESC LIMIT 1").fetchone()
+            if regen is not None:
+                counts = json.loads(regen[0] or "{}")
+                done, total = int(counts.get("done", 0)), int(counts.get("total", 1))
+                row["regenerating"] = (done, total, f"regenerating: {done} / {total} chunks")
+                row["counts"] += f"; {row['regenerating'][2]}"
         table.append(row)
     return table
 

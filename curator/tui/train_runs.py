@@ -22,9 +22,11 @@ EVAL_DIR = "eval"
 _BARS = "▁▂▃▄▅▆▇█"
 
 
-def training_argv(version: str, base: str, preset: str) -> list[str]:
-    """`curator train VERSION --preset P [--base B]`."""
+def training_argv(version: str, base: str, preset: str, *, dpo_from: str | None = None) -> list[str]:
+    """`curator train VERSION --preset P [--base B]`, or with `dpo_from` a DPO run on that SFT run's adapter."""
     args = ["train", version, "--preset", preset]
+    if dpo_from:
+        return args + ["--method", "dpo", "--from", dpo_from]
     return args + (["--base", base] if base else [])
 
 

@@ -4,9 +4,10 @@ Instruction formats (alpaca, sharegpt, openai chat messages, TRL prompt/completi
 are built column-wise in polars from a prompt template, optionally with the source
 chunk's text; full-record formats (jsonl, csv, parquet) carry every lineage column.
 Output goes to one file per split in a folder (default exports/<id>/<format>/), or
-to one file when --out names a file. Each file is written beside its target and
-renamed into place, an existing file is replaced only with force, and no name can
-lead outside the chosen folder.
+to one file when --out names a file. Every target is checked before anything is
+written; each file is written beside its target and all are renamed into place
+at the end, so an export that fails writes nothing. An existing file is replaced
+only with force, and no name can lead outside the chosen folder.
 """
 
 from __future__ import annotations
@@ -168,8 +169,7 @@ def shape_rows(frame: pl.DataFrame, fmt: str, *, template: str | None, system: s
 def _suffix(fmt: str, out: Path) -> str | None:
     """The file type --out names, or None when it names a folder."""
     ext = out.suffix.lower().lstrip(".")
-    allowed = {"jsonl", "json"} if fmt in CHAT_FORMATS + PREFERENCE_FORMATS or fmt == "jsonl" \
-        else {_SUFFIXES[fmt]}
+    allowed = _file_types(fmt)
     if ext in allowed:
         return ext
     if ext in {"jsonl", "json", "csv", "parquet"}:
@@ -178,26 +178,87 @@ def _suffix(fmt: str, out: Path) -> str | None:
     return None
 
 
-def _write(frame: pl.DataFrame, path: Path, ext: str, force: bool) -> dict[str, Any]:
-    if path.exists() and not force:
-        raise ExportError(f"{path} already exists; pass --force to replace it.")
+def _file_types(fmt: str) -> set[str]:
+    """The file types a single-file --out may name for this format."""
+    return {"jsonl", "json"} if fmt in CHAT_FORMATS + PREFERENCE_FORMATS or fmt == "jsonl" else {_SUFFIXES[fmt]}
+
+
+def _check_target(path: Path, force: bool) -> None:
+    """Refuse a target before anything is written: an existing file without force, a folder, no way to create it."""
     if path.is_dir():
         raise ExportError(f"{path} is a folder; choose another --out.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    if path.exists() and not force:
+        raise ExportError(f"{path} already exists; pass --force to replace it.")
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ExportError(f"cannot write {path}: {ancestor} is a file, not a folder; choose another --out.")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ExportError(f"cannot write {path}: {ancestor} is not writable; choose another --out.")
+
+
+def _write_all(planned: list[tuple[Path, pl.DataFrame, str]], force: bool) -> list[dict[str, Any]]:
+    """Write every (path, rows, type) or none: all targets checked first, each written to a temporary file
+    beside it, and the temporary files renamed into place only once every one of them is complete."""
+    for path, _, _ in planned:
+        _check_target(path, force)
+    made: list[Path] = []      # folders this export created, removed again if it fails
+    temps: list[Path] = []
+    done = False
     try:
-        if ext == "jsonl":
-            frame.write_ndjson(tmp)
-        elif ext == "json":
-            frame.write_json(tmp)
-        elif ext == "csv":
-            frame.write_csv(tmp)
-        else:
-            frame.write_parquet(tmp)
-        os.replace(tmp, path)
+        for path, frame, ext in planned:
+            _make_folder(path.parent, made)
+            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            temps.append(tmp)
+            try:
+                _write_frame(frame, tmp, ext)
+            except OSError as exc:
+                raise ExportError(f"cannot write {path}: {exc.strerror or exc}; nothing was exported.") from exc
+        for (path, _, _), tmp in zip(planned, temps):
+            os.replace(tmp, path)
+        done = True
     finally:
-        tmp.unlink(missing_ok=True)
-    return {"path": str(path), "rows": frame.height, "bytes": path.stat().st_size}
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        if not done:
+            for folder in reversed(made):
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass
+    return [{"path": str(path), "rows": frame.height, "bytes": path.stat().st_size} for path, frame, _ in planned]
+
+
+def _make_folder(folder: Path, made: list[Path]) -> None:
+    missing = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for step in reversed(missing):
+        try:
+            step.mkdir()
+        except FileExistsError:
+            if not step.is_dir():
+                raise ExportError(f"cannot create the folder {step}: a file of that name is in the way; "
+                                  "nothing was exported.") from None
+            continue
+        except OSError as exc:
+            raise ExportError(f"cannot create the folder {step}: {exc.strerror or exc}; nothing was exported.") \
+                from exc
+        made.append(step)
+
+
+def _write_frame(frame: pl.DataFrame, path: Path, ext: str) -> None:
+    if ext == "jsonl":
+        frame.write_ndjson(path)
+    elif ext == "json":
+        frame.write_json(path)
+    elif ext == "csv":
+        frame.write_csv(path)
+    else:
+        frame.write_parquet(path)
 
 
 def _version_rows(version: Version, context: bool) -> pl.DataFrame:
@@ -231,18 +292,25 @@ def export_version(ws: Workspace, ref: str, fmt: str, *, out: Path | None = None
     ext = _suffix(fmt, target)
     if ext is not None:  # one file holding the chosen split(s)
         chosen = rows if split == "all" else rows.filter(pl.col("split") == split)
-        result.files.append({"split": split, **_write(shape_rows(chosen, fmt, template=template, system=system,
-                                                                 context=context), target.resolve(), ext, force)})
+        shaped = shape_rows(chosen, fmt, template=template, system=system, context=context)
+        (written,) = _write_all([(target.resolve(), shaped, ext)], force)
+        result.files.append({"split": split, **written})
         return result
+    if target.exists() and not target.is_dir():
+        raise ExportError(f"--out {target} is an existing file, not a folder; name a folder, or a file ending in "
+                          + " or ".join(f".{t}" for t in sorted(_file_types(fmt))) + ".")
     ext = _SUFFIXES.get(fmt, "jsonl")
+    planned, names = [], []
     for name in (SPLITS if split == "all" else (split,)):
         part = rows.filter(pl.col("split") == name)
         if part.height == 0:
             result.skipped_empty.append(name)
             continue
-        path = inside(target, f"{name}.{ext}")
-        shaped = shape_rows(part, fmt, template=template, system=system, context=context)
-        result.files.append({"split": name, **_write(shaped, path, ext, force)})
+        planned.append((inside(target, f"{name}.{ext}"),
+                        shape_rows(part, fmt, template=template, system=system, context=context), ext))
+        names.append(name)
+    for name, written in zip(names, _write_all(planned, force)):
+        result.files.append({"split": name, **written})
     return result
 
 

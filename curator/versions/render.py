@@ -34,6 +34,10 @@ def render_created(console: Console, result: CreatedVersion) -> None:
     console.print(f"  origins  {_counts(m['counts']['by_origin'])}")
     if m["filters"]["excluded"]:
         console.print(f"  left out {_counts(m['filters']['excluded'])}")
+    prefs = m.get("preferences")
+    if prefs:
+        console.print(f"  prefs    {prefs['pairs']:,} preference records ({_counts(prefs.get('pairs_by_split', {}))}), "
+                      f"{prefs['negatives']:,} unpaired negatives: `--format dpo` or `kto` exports them")
     console.print(f"Next: [bold]curator export {result.id} --format openai[/] or "
                   f"[bold]curator version stats {result.id}[/].")
 

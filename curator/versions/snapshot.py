@@ -13,15 +13,19 @@ lock above, and the read marks of every other connection, such as the review app
 So the reads run in a child process (`python -m curator.versions.snapshot`) with no
 other connection to the store. It writes the rows as Arrow IPC into files with no
 name that this process made (memory-backed on Linux) and maps them instead of
-copying: whoever is killed, nothing is left behind.
+copying: whoever is killed, nothing is left behind. The child dies with its parent
+(PR_SET_PDEATHSIG on Linux, else a watch on the parent's pid), so a killed create
+leaves no reader behind either.
 """
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import itertools
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -94,7 +98,7 @@ def _unnamed_file(scratch: Path | None) -> int:
 def _start_reader(db_path: Path, sel: Selection, parts: int | None, rows_fd: int,
                   contexts_fd: int) -> subprocess.Popen:
     job = json.dumps({"db": str(db_path), "sel": dataclasses.asdict(sel), "parts": parts, "rows": _fd_path(rows_fd),
-                      "contexts": _fd_path(contexts_fd)})
+                      "contexts": _fd_path(contexts_fd), "parent": os.getpid()})
     return subprocess.Popen([sys.executable, "-m", "curator.versions.snapshot", job], pass_fds=(rows_fd, contexts_fd),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -141,8 +145,33 @@ def _write_ipc(path: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) 
             writer.write_batch(batch)
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process as soon as `parent` ends: nobody is left to read what it writes.
+
+    On Linux the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG), even while this
+    process is deep in a query; elsewhere a thread watches the parent's pid every second.
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            armed = ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        from curator.processes import exit_when_gone
+
+        exit_when_gone(parent, "snapshot-parent-watch")
+
+
 if __name__ == "__main__":
     _job = json.loads(sys.argv[1])
+    if _job.get("parent"):
+        die_with_parent(_job["parent"])
     try:
         _read_to_files(Path(_job["db"]), Selection(**{**_job["sel"], "exclude_flags": tuple(_job["sel"]["exclude_flags"])}),
                        _job["parts"], _job["rows"], _job["contexts"])

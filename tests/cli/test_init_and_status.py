@@ -134,6 +134,34 @@ def test_check_reports_a_damaged_database(workspace, conn, curator_cmd):
     assert "Integrity check found problems" in text or "could not be read" in text or "not a readable" in text
 
 
+def test_check_names_a_document_whose_stored_text_changed(workspace, conn, curator_cmd, sample_dir):
+    added = curator_cmd("-w", str(workspace.root), "add", str(sample_dir), "--json")
+    assert added.returncode == 0, added.stderr
+    clean = curator_cmd("-w", str(workspace.root), "status", "--check", "--json")
+    assert clean.returncode == 0 and json.loads(clean.stdout)["integrity"] == {"ok": True, "problems": []}
+
+    doc = conn.execute("SELECT id, uri, content FROM documents WHERE length(content) > 100 ORDER BY id LIMIT 1").fetchone()
+    text = doc["content"]
+    flipped = text[:50] + chr(ord(text[50]) ^ 1) + text[51:]  # one bit of one character
+    conn.execute("UPDATE documents SET content = ? WHERE id = ?", (flipped, doc["id"]))
+    result = curator_cmd("-w", str(workspace.root), "status", "--check", "--json")
+    assert result.returncode == 1
+    problems = json.loads(result.stdout)["integrity"]["problems"]
+    assert any(p.startswith(f"document {doc['id']} ({doc['uri']})") and "sha256" in p for p in problems), problems
+    assert any("differs from the part of its document" in p for p in problems)  # its chunk no longer matches either
+    shown = curator_cmd("-w", str(workspace.root), "status", "--check")
+    assert shown.returncode == 1 and f"document {doc['id']}" in shown.stdout
+
+
+def test_check_names_a_chunk_whose_text_changed(workspace, conn, curator_cmd, sample_dir):
+    assert curator_cmd("-w", str(workspace.root), "add", str(sample_dir)).returncode == 0
+    chunk = conn.execute("SELECT id, text FROM chunks ORDER BY id DESC LIMIT 1").fetchone()
+    conn.execute("UPDATE chunks SET text = ? WHERE id = ?", (chunk["text"][:-1] + ("#" if chunk["text"][-1] != "#" else "%"), chunk["id"]))
+    result = curator_cmd("-w", str(workspace.root), "status", "--check", "--json")
+    assert result.returncode == 1
+    assert [p for p in json.loads(result.stdout)["integrity"]["problems"] if p.startswith(f"chunk {chunk['id']} ")]
+
+
 def test_workspace_option_is_accepted_after_any_command(workspace, tmp_path, curator_cmd, monkeypatch):
     from typer.testing import CliRunner
 

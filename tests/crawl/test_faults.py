@@ -234,9 +234,25 @@ def test_an_unreachable_host_is_reported_not_retried_forever(crawl):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
     report = crawl(f"http://127.0.0.1:{port}/", retries=1, backoff_s=0.01)
-    assert report.counts.fetched == 0 and report.counts.skipped_robots == 1
+    assert report.counts.fetched == 0 and report.counts.errors == 1 and report.counts.skipped_robots == 0
     reason = report.problems[0]["reason"]
-    assert "robots.txt could not be fetched" in reason and "cannot connect" in reason
+    assert "cannot be reached" in reason and "cannot connect" in reason
+
+
+def test_an_unresolvable_host_is_an_error_not_a_robots_skip(crawl, monkeypatch, conn):
+    real = socket.getaddrinfo
+
+    def lookup(host, *args, **kwargs):
+        if host == "no-such-host.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    report = crawl("http://no-such-host.invalid/", retries=1, backoff_s=0.01)
+    assert report.counts.errors == 1 and report.counts.skipped_robots == 0 and report.counts.fetched == 0
+    (problem,) = report.problems
+    assert problem["status"] == "error"
+    assert "cannot resolve no-such-host.invalid" in problem["reason"] and "robots" not in problem["reason"]
 
 
 def test_credentials_in_seeds_are_never_stored(site, crawl, conn):

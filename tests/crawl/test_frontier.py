@@ -208,3 +208,32 @@ def test_an_unexpected_error_fails_the_run_instead_of_hiding(site, crawl, conn, 
     run = conn.execute("SELECT status, error FROM runs WHERE stage = 'crawl'").fetchone()
     assert run["status"] == "failed" and "disk on fire" in run["error"]
     assert frontier_row(conn, site.url + "/")["status"] == "queued"  # the next run tries the page again
+
+
+def test_refresh_retires_the_pending_chunks_of_a_changed_page(site, crawl, conn):
+    """A changed page is stored as a new document; the old copy's chunks must not be extracted too."""
+    version = [1]
+    site.html("/", "Home", sentence(0), ["/a.html"])
+    _versioned(site, "/a.html", "A", version)
+    crawl(site.url + "/", sitemaps=False)
+    old_doc = frontier_row(conn, site.url + "/a.html")["document_id"]
+    old_chunks = conn.execute("SELECT COUNT(*) FROM chunks WHERE document_id = ?", (old_doc,)).fetchone()[0]
+    assert old_chunks > 0
+
+    version[0] = 2
+    crawl(site.url + "/", sitemaps=False, refresh=True)
+    new_doc = frontier_row(conn, site.url + "/a.html")["document_id"]
+    assert new_doc != old_doc
+    old = conn.execute("SELECT extract_status, extract_error FROM chunks WHERE document_id = ?", (old_doc,)).fetchall()
+    assert {r["extract_status"] for r in old} == {"skipped"}
+    assert all(f"{site.url}/a.html changed" in r["extract_error"] and f"document {new_doc}" in r["extract_error"]
+               for r in old)
+    pending_docs = {r[0] for r in conn.execute("SELECT DISTINCT document_id FROM chunks WHERE extract_status = 'pending'"
+                                               " AND document_id IN (?, ?)", (old_doc, new_doc))}
+    assert pending_docs == {new_doc}  # extraction sends the new text only
+    from curator.errors import CuratorError
+    from curator.extract.stage import plan_jobs
+
+    old_chunk = conn.execute("SELECT id FROM chunks WHERE document_id = ? LIMIT 1", (old_doc,)).fetchone()[0]
+    with pytest.raises(CuratorError, match=r"not extracted any more \(retired: .*a\.html changed"):
+        plan_jobs(conn, regenerate=[old_chunk])  # nor does --regenerate, with the reason, not a template's

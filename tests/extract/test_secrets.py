@@ -247,3 +247,9 @@ def test_a_remote_endpoint_without_its_key_is_warned_about(workspace, monkeypatc
     with open_endpoint(llm, base_url="https://other.example.com/v1"):
         pass
     assert capsys.readouterr().err == ""
+
+
+def test_base_url_with_credentials_is_refused_even_with_nothing_to_extract(workspace):
+    with pytest.raises(ConfigError, match="--base-url carries credentials") as refused:
+        run_extraction(workspace, base_url=f"http://me:{PLANTED}@127.0.0.1:9/v1")
+    assert PLANTED not in str(refused.value)

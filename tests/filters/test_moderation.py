@@ -23,6 +23,7 @@ class FakeModeration(BaseHTTPRequestHandler):
 
     requests: ClassVar[list[dict]] = []
     fail_next = 0
+    reply_next: ClassVar[list[dict]] = []  # replies sent as they are, instead of the real answer
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -30,6 +31,9 @@ class FakeModeration(BaseHTTPRequestHandler):
         if FakeModeration.fail_next:
             FakeModeration.fail_next -= 1
             self._send(500, {"error": {"message": "overloaded", "type": "server_error"}})
+            return
+        if FakeModeration.reply_next:
+            self._send(200, FakeModeration.reply_next.pop(0))
             return
         texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
         results = []
@@ -54,7 +58,7 @@ class FakeModeration(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake() -> Iterator[str]:
-    FakeModeration.requests, FakeModeration.fail_next = [], 0
+    FakeModeration.requests, FakeModeration.fail_next, FakeModeration.reply_next = [], 0, []
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeModeration)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -112,4 +116,27 @@ def test_a_failing_batch_is_recorded_and_keeps_earlier_scores(workspace, fake, m
     assert [f["pair_id"] for f in active(conn, "moderation")] == [ids[1]]
     error = conn.execute("SELECT message FROM errors WHERE stage = 'filter'").fetchone()
     assert "moderation request of 1 texts failed" in error["message"]
+    conn.close()
+
+
+@pytest.mark.parametrize("reply, problem", [
+    ({"id": "modr-x", "model": "omni-moderation-latest"}, "no `results` list"),
+    ({"id": "modr-x", "model": "omni-moderation-latest", "results": None}, "no `results` list"),
+    ({"id": "modr-x", "model": "omni-moderation-latest", "results": [
+        {"flagged": False, "categories": {}, "category_scores": {}, "category_applied_input_types": {}}]},
+     "1 result(s) for 3 text(s)"),
+])
+def test_a_reply_of_the_wrong_shape_is_a_recorded_error_not_a_crash(workspace, fake, monkeypatch, curator_cmd,
+                                                                    reply, problem):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    set_filters(workspace, "llm", base_url=fake, backend="openai", model="gpt-test", max_retries=0)
+    add_pairs(workspace, PAIRS)
+    FakeModeration.reply_next = [reply]
+    res = curator_cmd("-w", str(workspace.root), "filter", "--only", "moderation")
+    assert "Traceback" not in res.stderr and "TypeError" not in res.stdout + res.stderr, res.stderr
+    conn = workspace.connect()
+    error = conn.execute("SELECT message FROM errors WHERE stage = 'filter'").fetchone()
+    assert error is not None and problem in error["message"] and "was not usable" in error["message"]
+    assert active(conn, "moderation") == []  # nothing scored from a reply that does not fit
+    assert FakeModeration.reply_next == []
     conn.close()

@@ -37,3 +37,19 @@ def test_text_without_markup_is_unchanged():
     plain = "수출자는 서류를 제시합니다. The seller pays."
     view = model_text(plain)
     assert view.text == plain and view.source_offset(7) == 7
+
+
+def test_a_code_block_opened_at_the_end_of_a_line_is_code_and_the_prose_after_it_is_not():
+    # trafilatura's Markdown of distutils/apiref.html: a code block inside a paragraph
+    stored = ("*options* is a list of ```\n(long\\_option, short_option)\n```\n 3-tuples as described for\n"
+              "`FancyGetopt`. *negative\\_opt* should be a dictionary")
+    text = model_text(stored).text
+    assert "(long\\_option, short_option)" in text and "*negative_opt* should" in text
+
+
+def test_a_chunk_that_starts_inside_a_long_code_block_keeps_that_code_as_it_is():
+    # a code block longer than a chunk is cut between its lines: the next chunk starts with code, then the fence
+    stored = "x = a\\_b\ny = 2\n```\nThe name\\_here is prose again.\n\n```\nz = c\\_d\n```\nAnd more\\_prose."
+    text = model_text(stored).text
+    assert text.startswith("x = a\\_b\n") and "z = c\\_d" in text
+    assert "The name_here is prose" in text and "And more_prose." in text

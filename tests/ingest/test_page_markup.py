@@ -58,3 +58,12 @@ def test_the_markdown_is_what_trafilatura_extract_gives_for_the_mended_page():
     for page in (SPHINX, BLOG):
         expected = trafilatura.extract(prepare_page(load_html(page)), **TRAFILATURA_OPTIONS).strip()
         assert html_to_markdown(page).markdown == expected
+
+
+def test_code_blocks_inside_list_items_stay_fenced():
+    markdown = html_to_markdown(SPHINX).markdown
+    assert "\n• The `itertools` module gained a `groupby(iterable[, *func*])`\n" in markdown
+    assert "```\n>>> import itertools\n>>> L = [2, 4, 6, 7, 8, 9, 11, 12, 14]\n" in markdown
+    assert "```\n>>> word = 'abracadabra'\n" in markdown
+    # trafilatura alone writes the interactive session as one line of prose
+    assert "\\>>> import itertools >>> L =" in trafilatura.extract(SPHINX, **TRAFILATURA_OPTIONS)

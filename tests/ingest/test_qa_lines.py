@@ -93,7 +93,7 @@ def test_tab_is_the_delimiter_of_tsv_files_and_any_character_can_be_named(conn, 
 
 def test_a_file_with_no_good_line_fails_with_the_first_reason(tmp_path):
     path = tmp_path / "notes.txt"
-    path.write_bytes("just a sentence\nanother one\n".encode())
+    path.write_bytes(b"just a sentence\nanother one\n")
     result = load_file(path, path.read_bytes(), "qa", {})
     assert not result.documents and len(result.problems) == 2
     assert result.problems[0].location == f"{path}:1"

@@ -114,3 +114,27 @@ def test_a_failed_answer_changes_nothing(llm_ws, server, pair):
     conn = llm_ws.connect()
     assert conn.execute("SELECT extract_status FROM chunks").fetchone()[0] == "done"
     conn.close()
+
+
+def test_extract_regenerate_refuses_a_template_pair(review_ws):
+    from curator.errors import CuratorError
+
+    conn = review_ws.connect()
+    rows = conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    with pytest.raises(CuratorError, match="pair 4 was made by a template"):
+        run_extraction(review_ws, regenerate_pairs=[4])
+    assert conn.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == rows
+    conn.close()
+
+
+def test_a_regeneration_is_recorded_as_a_run_with_its_progress(llm_ws, server):
+    run_extraction(llm_ws, base_url=server.base_url)
+    target = _pairs(llm_ws)[0]["id"]
+    seen = []
+    regenerate_preview(llm_ws, "alice", pair_id=target, base_url=server.base_url,
+                       on_progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(0, 1), (1, 1)]
+    conn = llm_ws.connect()
+    row = conn.execute("SELECT status, counts FROM runs WHERE stage = 'regenerate'").fetchone()
+    conn.close()
+    assert row["status"] == "done" and json.loads(row["counts"]) == {"done": 1, "total": 1}

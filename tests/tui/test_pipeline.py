@@ -119,3 +119,24 @@ async def test_a_stage_that_cannot_start_says_why(empty_ws, open_screen):
         messages = [n.message for n in app._notifications]
         assert any("no files to ingest yet" in m for m in messages), messages
         assert "ingest" not in app.ctx.jobs.by_stage
+
+
+@pytest.mark.asyncio
+async def test_a_regeneration_in_progress_shows_on_the_extract_row(review_ws, open_screen):
+    import json
+    import os
+
+    conn = review_ws.connect()
+    conn.execute("INSERT INTO runs (stage, status, config, counts, pid) VALUES ('regenerate', 'running', '{}', ?, ?)",
+                 (json.dumps({"done": 0, "total": 1}), os.getpid()))
+    conn.close()
+    app = build_app(review_ws, screen="pipeline")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "pipeline")
+        for _ in range(300):
+            if screen.table:
+                break
+            await pilot.pause(0.02)
+        extract = next(r for r in screen.table if r["name"] == "extract")
+        assert "regenerating: 0 / 1 chunks" in extract["counts"]
+        assert "regenerating: 0 / 1 chunks" in str(screen.query_one("#stages").get_cell("extract", "counts"))

@@ -13,7 +13,7 @@ from curator.filters.run import run_filters
 from curator.store.pairs import get_pair, history
 from curator.store.review_actions import decide
 from curator.tui import build_app
-from curator.tui.screens.review_extra import ClusterDialog
+from curator.tui.screens.review_stages import ClusterDialog
 
 from .conftest import SIZE
 from .test_clusters import _duplicates, _open
@@ -129,3 +129,44 @@ def test_a_remap_that_moves_both_keys_is_accepted(review_ws, reviewer):
         "[review.keys]\n", '[review.keys]\naccept = "j"\ndown = "down"\n')
     review_ws.config_path.write_text(text, encoding="utf-8")
     assert build_app(reviewer(review_ws)) is not None
+
+
+@pytest.mark.asyncio
+async def test_two_app_instances_on_one_store(review_ws, open_screen):
+    """Alice and Bob each run the app on the same workspace: Bob's reject reaches Alice's list by itself, and
+    Alice's accept of the pair she still sees as pending is refused instead of replacing Bob's decision."""
+    import copy
+    import dataclasses
+
+    def as_(name):  # one workspace folder, two people (curator.toml names one; the other's copy in memory)
+        config = copy.deepcopy(review_ws.config)
+        config["workspace"]["reviewer"] = name
+        return dataclasses.replace(review_ws, config=config)
+    alice_ws, bob_ws = as_("alice"), as_("bob")
+    alice, bob = build_app(alice_ws), build_app(bob_ws)
+    async with alice.run_test(size=SIZE) as pa, bob.run_test(size=SIZE) as pb:
+        a_review = await open_screen(pa)
+        b_review = await open_screen(pb)
+        a_review.watcher.pause()  # Alice looks away for a moment: her screen has not caught up yet
+        pair_id = a_review.pairs.current_id
+        assert b_review.pairs.current_id == pair_id
+        await pb.press("r")
+        await _until(pb, lambda: b_review.app.screen is not b_review, "bob's reason picker")
+        await pb.press("1")
+        await b_review.wait_settled()
+        await pa.press("a")
+        await _until(pa, lambda: any("reject by bob" in m for m in _notes(alice)), "alice's stale notice")
+        conn = review_ws.connect()
+        assert get_pair(conn, pair_id)["status"] == "rejected"
+        assert [h["actor"] for h in history(conn, pair_id)] == ["bob"]
+        # Bob accepts another pair; Alice's watcher (running again) shows it without ctrl+l
+        a_review.watcher.resume()
+        other = int(b_review.pairs.ids[3])
+        b_review.pairs.move_to(3)
+        await b_review.wait_settled()
+        await pb.press("a")
+        await b_review.wait_settled()
+        await _until(pa, lambda: other not in a_review.pairs.ids.tolist(), "alice's list refreshed")
+        await _until(pa, lambda: a_review.counts.get("accepted") == 7 and a_review.counts.get("rejected") == 7,
+                     "alice's counts refreshed")
+        conn.close()

@@ -164,3 +164,19 @@ async def test_training_a_version_without_a_test_split_warns_first(review_ws, op
         await _wait(pilot, lambda: "train" in app.ctx.jobs.by_stage)
         await asyncio.wait_for(app.ctx.jobs.by_stage["train"].done.wait(), 60)
         assert f"train {vid}" in app.ctx.jobs.by_stage["train"].lines[0]
+
+
+@pytest.mark.asyncio
+async def test_dpo_on_the_chosen_finished_run(review_ws, open_screen):
+    vid = _version(review_ws)
+    _run_folder(review_ws, flagged=1)
+    app = build_app(review_ws, screen="train", curator_command=ECHO)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_screen(pilot, "train")
+        await _wait(pilot, lambda: screen.query_one("#train-version").value == vid and len(screen._runs) == 1)
+        screen.query_one("#train-run").value = "20260102-0304-ab12"
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        job = app.ctx.jobs.by_stage["train"]
+        await asyncio.wait_for(job.done.wait(), 60)
+        assert f"train {vid} --preset smoke --method dpo --from 20260102-0304-ab12" in job.lines[0]

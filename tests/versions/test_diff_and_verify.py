@@ -131,3 +131,14 @@ def test_verify_command_exits_1_and_names_the_file(two_versions, curator_cmd):
     bad = curator_cmd("-w", str(ws.root), "version", "verify", first.id)
     assert bad.returncode == 1
     assert "DAMAGED" in bad.stdout and "data.parquet" in bad.stdout
+
+
+def test_status_check_names_a_version_whose_file_changed(two_versions, curator_cmd):
+    ws, first, second, _ = two_versions
+    assert curator_cmd("-w", str(ws.root), "status", "--check").returncode == 0
+    _flip_a_byte(second.path / "data.parquet")
+    result = curator_cmd("-w", str(ws.root), "status", "--check", "--json")
+    assert result.returncode == 1
+    problems = json.loads(result.stdout)["integrity"]["problems"]
+    assert any(p.startswith(f"version {second.id}: ") and "data.parquet" in p for p in problems), problems
+    assert not any(first.id in p for p in problems)

@@ -136,3 +136,32 @@ def test_export_command_default_folder_and_json_report(seeded, curator_cmd):
     assert {f["path"] for f in report["files"]} <= {str(expected_dir / "train.jsonl"), str(expected_dir / "test.jsonl")}
     again = curator_cmd("-w", str(ws.root), "export", "latest", "--format", "trl")
     assert again.returncode == 1 and "--force" in again.stderr
+
+
+def test_one_existing_split_file_stops_the_export_before_anything_is_written(seeded, tmp_path):
+    ws, _ = seeded
+    version = create_version(ws, message="atomic")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "test.jsonl").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(CuratorError, match="test.jsonl already exists"):
+        export_version(ws, version.id, "jsonl", out=out)
+    assert sorted(p.name for p in out.iterdir()) == ["test.jsonl"]  # no train.jsonl, no temporary file
+    assert (out / "test.jsonl").read_text(encoding="utf-8") == "mine\n"
+
+
+@pytest.mark.parametrize("where", ["plain file", "under a file", "unwritable"])
+def test_out_where_nothing_can_be_written_is_a_one_line_error(seeded, tmp_path, curator_cmd, where):
+    ws, _ = seeded
+    create_version(ws, message="bad out")
+    plain = tmp_path / "notes.txt"
+    plain.write_text("keep me\n", encoding="utf-8")
+    out = {"plain file": plain, "under a file": plain / "exports" / "x",
+           "unwritable": "/proc/curator-cannot-write-here/x"}[where]
+    res = curator_cmd("-w", str(ws.root), "export", "latest", "--format", "jsonl", "--out", str(out))
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr and res.stderr.startswith("error: "), res.stderr
+    named = "/proc/curator-cannot-write-here" if where == "unwritable" else str(plain)
+    assert named in res.stderr, res.stderr
+    assert plain.read_text(encoding="utf-8") == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "ws"]  # ws: the workspace

@@ -164,7 +164,8 @@ class PipelineScreen(Screen):
         """Follow the selected stage's job (new log lines, progress, elapsed time) and, while any stage
         runs, its counts in the store (chunks extracted, flags, pairs), read again every 2 s."""
         now = time.monotonic()
-        if any(self.ctx.jobs.running(s.name) for s in self.specs) and now - self._counts_read > 2.0:
+        regenerating = any(r.get("regenerating") for r in self.table)
+        if (regenerating or any(self.ctx.jobs.running(s.name) for s in self.specs)) and now - self._counts_read > 2.0:
             self._counts_read = now
             self.refresh_stages()
         job = self.ctx.jobs.by_stage.get(self.selected.name)

@@ -236,6 +236,18 @@ class TrainScreen(Screen):
         self._follow_newest = True
         self._start("train", argv)
 
+    def action_launch_dpo(self) -> None:
+        """DPO on the chosen finished run, with the version's preference records (`curator train --method dpo`)."""
+        version = self.query_one("#train-version", Select).value
+        run = next((r for r in self._runs if r["id"] == self.query_one("#train-run", Select).value), None)
+        if version is Select.NULL or run is None or run["status"] != "done":
+            self.notify("Choose a version and a finished training run first: DPO continues that run's adapter.",
+                        severity="warning")
+            return
+        self._follow_newest = True
+        self._start("train", training_argv(str(version), "", str(self.query_one("#train-preset", Select).value),
+                                           dpo_from=run["id"]))
+
     def action_evaluate(self) -> None:
         """Evaluate the run chosen in the run list (the newest by default)."""
         value = self.query_one("#train-run", Select).value

@@ -247,7 +247,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
             return text
         status = row["status"]
         style = self.get_component_rich_style(f"pair-list--{status}") if status != "pending" else Style()
-        text.append(f"{status:<9}", style)
+        text.append(f"{status:<10} ", style)  # "superseded" is ten letters: a space after it always
         text.append(f"{row['origin']:<9}")
         time_span = format_time(row.get("time_start"))
         flags = flag_summary(row.get("flags", []))

@@ -4,9 +4,13 @@
 engine. Each chunk ends in exactly one of: succeeded (pairs stored, chunk done),
 failed (still invalid after the repair re-asks: chunk failed, raw output kept in
 its call rows), errored (the endpoint did not answer: chunk stays as it was, so a
-later run resumes it), skipped (another run stored it meanwhile) or not started
-(the run stopped first). `ExtractSummary` counts them so that they add up to the
-chunks selected.
+later run resumes it), skipped (another run holds its claim, or stored it meanwhile:
+nothing was sent for it) or not started (the run stopped first). `ExtractSummary`
+counts them so that they add up to the chunks selected.
+
+With a `claims` lease, chunks are claimed in the store a few at a time just before
+they are sent (store.extraction.claim_chunks), so concurrent runs split the work
+instead of each sending everything.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from curator.ingest.model_text import ModelText, model_text
 from curator.llm.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
 from curator.schemas import load_schema
 from curator.store.connection import transaction
-from curator.store.extraction import chunk_location, store_failure, store_pairs
+from curator.store.extract_queue import chunk_location, claim_chunks, store_failure, store_pairs
+from curator.store.runs import mark_interrupted_runs
 
 ANSWER_KINDS = ("invalid", "refusal", "length")  # the model answered, badly; anything else is the endpoint's fault
 
@@ -38,13 +43,15 @@ class ExtractSettings:
     evidence_cutoff: float = 85.0
     stop_after_errors: int = 10
     grammar_guided: bool = True
+    claim_lease_s: float = 300.0   # how long a claim on a chunk lasts unless its run renews it
 
     @classmethod
     def from_config(cls, extract: dict[str, Any]) -> ExtractSettings:
         return cls(max_pairs=extract.get("max_pairs_per_chunk", 5), repair_attempts=extract.get("repair_attempts", 1),
                    evidence_cutoff=float(extract.get("evidence_cutoff", 85)),
                    stop_after_errors=extract.get("stop_after_errors", 10),
-                   grammar_guided=extract.get("grammar_guided", True))
+                   grammar_guided=extract.get("grammar_guided", True),
+                   claim_lease_s=float(extract.get("claim_lease_s", 300)))
 
 
 @dataclass
@@ -64,7 +71,7 @@ class ExtractSummary:
     repaired: int = 0        # of the succeeded, those that needed a repair re-ask
     failed: int = 0
     errored: int = 0
-    skipped: int = 0
+    skipped: int = 0         # another run held or stored it: nothing sent for it here
     not_started: int = 0
     from_cache: int = 0      # of the succeeded and failed, those answered from stored calls only
     pairs: int = 0
@@ -99,7 +106,8 @@ def extraction_schema(max_pairs: int) -> dict[str, Any]:
 class Extractor:
     def __init__(self, conn: Any, engine: StructuredEngine, settings: ExtractSettings, chooser: TemplateChooser, *,
                  run_id: int | None = None, on_progress: Callable[[ExtractSummary], None] | None = None,
-                 mode: str = "pending", cancel: Any = None, unit: Any = transaction) -> None:
+                 mode: str = "pending", cancel: Any = None, unit: Any = transaction,
+                 flush: Callable[[], None] | None = None) -> None:
         self.conn, self.engine, self.settings, self.chooser = conn, engine, settings, chooser
         self.cancel = cancel  # a threading.Event set from another thread (the TUI) to stop the run
         self.unit = unit      # how one chunk's outcome is written atomically
@@ -108,6 +116,11 @@ class Extractor:
         self.summary = ExtractSummary(mode=mode)
         self._errors_in_a_row = 0
         self._queue: deque[Job] = deque()
+        self._claimed: deque[Job] = deque()
+        self._held: list[Job] = []   # jobs another run had claimed when this run reached them
+        self._held_retried = False
+        # claims are committed on their own, after whatever the unit has open (GroupCommit)
+        self._flush = flush or (lambda: None)
 
     def stop(self, reason: str) -> None:
         """Start no new chunk and send no new request; what is in flight is recorded as it arrives."""
@@ -145,17 +158,48 @@ class Extractor:
         s.seconds = round(time.perf_counter() - started, 3)
 
     async def _worker(self) -> None:
-        while self._queue and self.summary.stopped is None:
+        while self.summary.stopped is None:
             if self.cancel is not None and self.cancel.is_set():
                 self.stop("interrupted (cancelled from the interface)")
                 return
-            job = self._queue.popleft()
+            job = self._next_job()
+            if job is None:
+                return
             try:
                 await self._one(job)
             except EngineStopped:
                 return
             if self.on_progress is not None:
                 self.on_progress(self.summary)
+
+    def _next_job(self) -> Job | None:
+        """The next job this run holds a claim on, claiming a few more when none is left."""
+        while not self._claimed and self._queue:
+            take = max(1, self.engine.endpoint.concurrency)
+            batch = [self._queue.popleft() for _ in range(min(take, len(self._queue)))]
+            if self.run_id is None:  # no run row to hold claims (library use without a run)
+                self._claimed.extend(batch)
+                continue
+            self._flush()
+            won = claim_chunks(self.conn, [(j.chunk["id"], j.chunk["extract_status"]) for j in batch], self.run_id,
+                               self.settings.claim_lease_s)
+            for j in batch:
+                if j.chunk["id"] in won:
+                    self._claimed.append(j)
+                else:
+                    self._held.append(j)
+                    self.summary.skipped += 1
+        if not self._claimed and self._held and not self._held_retried:
+            # Once, when everything else is handed out: a run that held some of these and has died
+            # meanwhile is marked ended now, which lets go of its claims, so this run takes them up.
+            self._held_retried = True
+            self._flush()
+            mark_interrupted_runs(self.conn)
+            self.summary.skipped -= len(self._held)
+            self._queue.extend(self._held)
+            self._held = []
+            return self._next_job()
+        return self._claimed.popleft() if self._claimed else None
 
     def _schema_for(self, text: str) -> dict[str, Any]:
         if self.settings.grammar_guided and self.engine.endpoint.backend == "llamacpp":
@@ -197,7 +241,7 @@ class Extractor:
                 "language": language,
                 "meta": {"request_id": outcome.request_id, "repaired": outcome.repaired, "calls": outcome.call_ids}})
         new_ids = store_pairs(self.conn, job.chunk, pairs, expect_status=job.chunk["extract_status"],
-                              supersede=job.supersede, unit=self.unit)
+                              supersede=job.supersede, unit=self.unit, run_id=self.run_id)
         s = self.summary
         if new_ids is None:
             s.skipped += 1

@@ -1,13 +1,17 @@
-"""Queries of the extraction stage: which chunks to send, and storing one chunk's outcome atomically.
+"""Queries of the extraction stage: which chunks to send, claiming them, and storing one chunk's outcome atomically.
 
-A chunk's pairs, its new status and its error row are written together, and only
-if the chunk is still in the state the run found it in, so two runs over the same
-workspace (or a resumed one) never store a chunk twice.
+A run claims a chunk (`claim_chunks`, committed at once) before sending it: a lease
+that lapses at its expiry or when the run stops running, so two runs over one
+workspace never send the same chunk and a killed run's chunks go to the next run.
+A chunk's pairs, its new status and its error row are written together, releasing
+the claim, and only if the chunk is still in the state the run found it in, so a
+chunk is never stored twice either.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -57,8 +61,62 @@ def open_pairs(conn: sqlite3.Connection, chunk_id: int, statuses: Sequence[str] 
     return [r[0] for r in rows]
 
 
+def claim_chunks(conn: sqlite3.Connection, wanted: Sequence[tuple[int, str]], run_id: int,
+                 lease_s: float) -> set[int]:
+    """Claim these (chunk id, expected status) for `run_id` until now + `lease_s`; returns the ids won.
+
+    A chunk is won when it is still in the expected status and nobody holds a live claim on
+    it: a claim is live while it has not expired and its run is still running. Committed
+    before returning, so every other run sees it before this one sends anything.
+    """
+    won: set[int] = set()
+    with transaction(conn):
+        now = time.time()
+        for chunk_id, status in wanted:
+            row = conn.execute(
+                "SELECT c.extract_status, k.run_id, k.expires_at, r.status AS run_status FROM chunks c"
+                " LEFT JOIN chunk_claims k ON k.chunk_id = c.id LEFT JOIN runs r ON r.id = k.run_id"
+                " WHERE c.id = ?", (chunk_id,)).fetchone()
+            if row is None or row["extract_status"] != status:
+                continue
+            live = row["run_id"] is not None and row["run_id"] != run_id and row["expires_at"] > now \
+                and row["run_status"] == "running"
+            if live:
+                continue
+            conn.execute("INSERT OR REPLACE INTO chunk_claims (chunk_id, run_id, expires_at) VALUES (?, ?, ?)",
+                         (chunk_id, run_id, now + lease_s))
+            won.add(chunk_id)
+    return won
+
+
+def renew_claims(conn: sqlite3.Connection, run_id: int, lease_s: float) -> int:
+    """Push the expiry of every claim `run_id` holds to now + `lease_s` (the run is still at work)."""
+    with transaction(conn):
+        return conn.execute("UPDATE chunk_claims SET expires_at = ? WHERE run_id = ?",
+                            (time.time() + lease_s, run_id)).rowcount
+
+
+def release_claims(conn: sqlite3.Connection, run_id: int) -> None:
+    """Give back whatever `run_id` still holds (chunks it claimed but did not finish)."""
+    with transaction(conn):
+        conn.execute("DELETE FROM chunk_claims WHERE run_id = ?", (run_id,))
+
+
+def claimed_chunks(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Live claims: which run holds which chunk, until when."""
+    rows = conn.execute("SELECT k.chunk_id, k.run_id, k.expires_at FROM chunk_claims k JOIN runs r ON r.id = k.run_id"
+                        " WHERE r.status = 'running' AND k.expires_at > ? ORDER BY k.chunk_id", (time.time(),))
+    return [dict(r) for r in rows]
+
+
+def _release(conn: sqlite3.Connection, chunk_id: int, run_id: int | None) -> None:
+    if run_id is not None:
+        conn.execute("DELETE FROM chunk_claims WHERE chunk_id = ? AND run_id = ?", (chunk_id, run_id))
+
+
 def store_pairs(conn: sqlite3.Connection, chunk: dict[str, Any], pairs: list[dict[str, Any]], *,
-                expect_status: str, supersede: Sequence[int] = (), unit: Unit = transaction) -> list[int] | None:
+                expect_status: str, supersede: Sequence[int] = (), unit: Unit = transaction,
+                run_id: int | None = None) -> list[int] | None:
     """Add the chunk's pairs, supersede `supersede` (regeneration) and mark the chunk done, atomically.
 
     Returns the new pair ids, or None when the chunk had left `expect_status` meanwhile
@@ -72,6 +130,7 @@ def store_pairs(conn: sqlite3.Connection, chunk: dict[str, Any], pairs: list[dic
         if supersede:
             _supersede(conn, supersede, new_ids)
         conn.execute("UPDATE chunks SET extract_status = 'done', extract_error = NULL WHERE id = ?", (chunk["id"],))
+        _release(conn, chunk["id"], run_id)
         return new_ids
 
 
@@ -83,6 +142,7 @@ def store_failure(conn: sqlite3.Connection, chunk: dict[str, Any], message: str,
             return False
         conn.execute("UPDATE chunks SET extract_status = ?, extract_error = ? WHERE id = ?",
                      (new_status, redact_text(message), chunk["id"]))
+        _release(conn, chunk["id"], run_id)
         insert(conn, "errors", {"run_id": run_id, "stage": "extract", "location": chunk_location(chunk),
                                 "message": message})
         return True
@@ -120,7 +180,3 @@ def failed_chunks(conn: sqlite3.Connection, limit: int | None = None) -> list[di
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [redact_data(dict(r)) for r in conn.execute(sql)]  # shown on screen: rows older than redaction too
-
-
-def pairs_of_chunk(conn: sqlite3.Connection, chunk_id: int) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute("SELECT * FROM qa_pairs WHERE chunk_id = ? ORDER BY id", (chunk_id,))]

@@ -99,24 +99,26 @@ class RegeneratePreview(ModalScreen[dict[str, list[int]] | None]):
         p = self._preview
         target = f"pair {p.pair_id}" if p.target == "pair" else f"chunk {p.chunk_id}"
         with Vertical():
-            yield Label(f"Regenerated {target} (attempt {p.attempt}): {len(p.candidates)} new pair(s). Nothing "
-                        "has changed yet.", classes="dialog-title")
+            yield Label(f"Regenerated {target} (attempt {p.attempt}): {len(p.candidates)} new. Nothing changed yet.",
+                        classes="dialog-title")
             with Horizontal():
                 with Vertical(id="regen-old"):
-                    yield Label("Now (checked: replaced when you keep)", classes="regen-head")
+                    yield Label("Now (checked: replaced)", classes="regen-head")
                     yield SelectionList[int](*[(_line(o), o["id"], bool(o["replace"])) for o in p.old],
                                              id="regen-replace")
+                    with VerticalScroll(classes="regen-text"):
+                        yield Static(_pairs_text(p.old))
                 with Vertical(id="regen-new"):
                     yield Label("New (checked: kept)", classes="regen-head")
                     if p.candidates:
                         first_only = p.target == "pair"  # one pair is replaced by one, unless you check more
                         yield SelectionList[int](*[(_line(c, i), i, not first_only or i == 0)
-                                                   for i, c in enumerate(p.candidates)],
-                                                 id="regen-keep")
+                                                   for i, c in enumerate(p.candidates)], id="regen-keep")
+                        with VerticalScroll(classes="regen-text"):
+                            yield Static(_pairs_text(p.candidates, new=True))
                     else:
                         yield Static("none: the model returned no pair", classes="dialog-hint")
-            yield Label("space: check / uncheck · tab: other side · ctrl+s: keep · escape: discard (nothing "
-                        "changes)", classes="dialog-hint")
+            yield Label("space: (un)check · tab: other side · ctrl+s: keep · escape: discard", classes="dialog-hint")
 
     def on_mount(self) -> None:
         lists = self.query("SelectionList")
@@ -135,13 +137,23 @@ class RegeneratePreview(ModalScreen[dict[str, list[int]] | None]):
 
 
 def _line(pair: dict[str, Any], index: int | None = None) -> Text:
-    head = f"[{index}] new" if index is not None else f"#{pair['id']} {pair['status']} r{pair['revision']}"
-    text = Text(head + "\n", style="bold")
-    text.append("Q ", style="bold")
-    text.append(" ".join(pair["question"].split()) + "\n")
-    if pair.get("answer"):
+    """One line of a choice list: which pair, and the start of its question."""
+    head = f"[{index}] " if index is not None else f"#{pair['id']} {pair['status']} "
+    text = Text(head, style="bold")
+    text.append(" ".join(pair["question"].split())[:60])
+    return text
+
+
+def _pairs_text(pairs: list[dict[str, Any]], *, new: bool = False) -> Text:
+    """The whole question and answer of every pair of a side, to read before choosing."""
+    text = Text()
+    for i, pair in enumerate(pairs):
+        head = f"[{i}]" if new else f"#{pair['id']} {pair['status']} r{pair['revision']}"
+        text.append(("\n" if i else "") + head + "\n", style="bold")
+        text.append("Q ", style="bold")
+        text.append(" ".join(pair["question"].split()) + "\n")
         text.append("A ", style="bold")
-        text.append(" ".join(pair["answer"].split()))
+        text.append(" ".join((pair.get("answer") or "").split()) + "\n")
     return text
 
 
