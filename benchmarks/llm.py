@@ -13,10 +13,10 @@ import asyncio
 import time
 from typing import Any
 
-from curator.llm.engine import Endpoint, StructuredEngine, StructuredRequest
-from curator.extract.extraction import ANSWER_KINDS, extraction_schema
+from curator.extract.extractor import ANSWER_KINDS, extraction_schema
 from curator.extract.prompts import builtin_template
 from curator.llm.endpoint import check_key
+from curator.llm.engine import Endpoint, StructuredEngine, StructuredRequest
 
 SAMPLE_PASSAGES = (
     ("Under FOB, the seller delivers the goods on board the vessel nominated by the buyer at the named port of "

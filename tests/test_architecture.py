@@ -1,9 +1,12 @@
-"""House rules that keep the core headless: only curator/tui imports textual; trainer/ never imports the TUI."""
+"""House rules: the layer contracts in pyproject.toml hold (import-linter), only curator/tui imports textual,
+trainer/ never imports the TUI."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,34 @@ def test_only_the_tui_names_textual_in_source(folder):
             if stripped.startswith(("import textual", "from textual")):
                 offenders.append(f"{path.relative_to(REPO)}: {stripped}")
     assert offenders == []
+
+
+def _contracts() -> list[dict]:
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+
+
+def test_the_import_contracts_hold():
+    """`lint-imports` on this checkout: layers import downward only, textual only in the TUI, the trainer and the
+    product never import the benchmarks. The worktree goes first on the path so its code is the one analysed."""
+    code = "import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports(no_cache=True, no_logo=True))"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env,
+                            timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert f"Contracts: {len(_contracts())} kept, 0 broken." in result.stdout
+
+
+def test_every_curator_package_and_module_sits_in_a_layer():
+    """A new package or top-level module outside the layers would escape the contract: each one must be placed."""
+    layers = next(c for c in _contracts() if c["type"] == "layers")["layers"]
+    placed = {name.strip() for layer in layers for name in layer.split("|")}
+    found = {f"curator.{p.name}" for p in (REPO / "curator").iterdir() if (p / "__init__.py").is_file()}
+    found |= {f"curator.{p.stem}" for p in (REPO / "curator").glob("*.py") if p.stem not in ("__init__", "__main__")}
+    assert found - placed == set(), "add these to a layer in pyproject.toml"
+
+
+def test_every_cli_area_is_kept_from_importing_the_app():
+    """app.py mounts the areas; an area importing app.py back would make the circle the contract forbids."""
+    contract = next(c for c in _contracts() if c.get("forbidden_modules") == ["curator.cli.app"])
+    areas = {f"curator.cli.{p.stem}" for p in (REPO / "curator" / "cli").glob("*.py") if p.stem not in ("__init__", "app")}
+    assert areas - set(contract["source_modules"]) == set(), "add the new CLI module to the contract"

@@ -40,10 +40,6 @@ def checkpoint_dir() -> Path:
     return cache_dir() / "models" / CHECKPOINT_NAME
 
 
-def is_converted() -> bool:
-    return (checkpoint_dir() / COMPLETE).exists()
-
-
 def _gguf_file() -> Path:
     if os.environ.get(GGUF_ENV):
         return Path(os.environ[GGUF_ENV])

@@ -12,40 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from trainer.options import add_arguments, overrides_from
 from trainer.presets import PRESETS
-
-
-def _override_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("training settings (override the preset)")
-    group.add_argument("--epochs", type=float)
-    group.add_argument("--max-steps", type=int)
-    group.add_argument("--learning-rate", type=float)
-    group.add_argument("--lora-r", type=int)
-    group.add_argument("--lora-alpha", type=int)
-    group.add_argument("--batch-tokens", type=int, help="padded tokens per micro-batch")
-    group.add_argument("--grad-accum", type=int)
-    group.add_argument("--max-length", type=int, help="default: from the version's length statistics")
-    group.add_argument("--template", choices=["auto", "chat", "gemma", "qa", "alpaca"])
-    group.add_argument("--system", help="system prompt put before every question")
-    group.add_argument("--context", dest="context_field", choices=["", "evidence", "context"])
-    group.add_argument("--seed", type=int)
-    group.add_argument("--save-every", type=int)
-    group.add_argument("--no-quant", action="store_true", help="bf16 LoRA instead of 4-bit QLoRA on CUDA")
-    group.add_argument("--no-compile", action="store_true", help="do not torch.compile the decoder layers")
-    group.add_argument("--gradient-checkpointing", action="store_true")
-
-
-def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("epochs", "max_steps", "learning_rate", "lora_r", "lora_alpha", "batch_tokens", "grad_accum",
-             "max_length", "template", "system", "context_field", "seed", "save_every")
-    found = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
-    if getattr(args, "no_quant", False):
-        found["quantize"] = False
-    if getattr(args, "no_compile", False):
-        found["compile"] = False
-    if getattr(args, "gradient_checkpointing", False):
-        found["gradient_checkpointing"] = True
-    return found
 
 
 def generation_args(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--from", dest="from_run", type=Path, help="with --method dpo: an SFT run folder to continue")
     train.add_argument("--beta", type=float, help="with --method dpo: DPO's beta (default 0.1)")
     train.add_argument("--batch-size", type=int, help="with --method dpo: preference records per batch")
-    _override_args(train)
+    add_arguments(train)
     ev = sub.add_parser("eval", help="evaluate a run on its version's test split")
     ev.add_argument("run", type=Path, nargs="?", help="a runs/<id>/ folder (default: the latest in --runs)")
     ev.add_argument("--runs", type=Path, default=Path("runs"))
@@ -129,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                                from_run=args.from_run, run_id=args.run_id)
         else:
             run_dir = plan(args.version, args.runs, base=args.base, preset_name=args.preset,
-                           overrides=overrides_from(args), run_id=args.run_id, on_gpu=torch.cuda.is_available())
+                           overrides=overrides_from(vars(args)), run_id=args.run_id, on_gpu=torch.cuda.is_available())
         manifest = execute(run_dir, merge=args.merge, report_to=args.report_to, log=log,
                            on_log=lambda r: log(json.dumps(r)))
         if args.json and manifest.get("status") == "done":  # the other data-parallel ranks return unfinished

@@ -28,6 +28,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from trainer import environment
+from trainer.errors import SettingsError
 from trainer.formatting import Formatter
 from trainer.version import Example, VersionReadError, read_manifest
 
@@ -71,7 +72,7 @@ class DPOHyper:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
-            raise ValueError(f"unknown DPO setting(s): {', '.join(unknown)}")
+            raise SettingsError(f"unknown DPO setting(s): {', '.join(unknown)}")
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -83,7 +84,7 @@ def dpo_preset(name: str) -> DPOHyper:
         return DPOHyper()
     if name == "long":
         return DPOHyper(epochs=4.0)
-    raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(DPO_PRESETS)}")
+    raise SettingsError(f"unknown preset {name!r}; choose one of {', '.join(DPO_PRESETS)}")
 
 
 def from_dict(values: dict[str, Any]) -> DPOHyper:
@@ -128,6 +129,8 @@ def plan_dpo(version_dir: Path, runs_dir: Path, *, base: str | None, preset_name
     from trainer.run import RUN_FILE, RunError, new_run_id, read_run, write_json
 
     hyper = dpo_preset(preset_name)
+    if not (Path(version_dir) / PREFERENCES).exists():  # refused before a run folder exists
+        read_preferences(Path(version_dir))
     source: dict[str, Any] | None = None
     if from_run is not None:
         sft = read_run(Path(from_run))

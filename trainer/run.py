@@ -26,7 +26,7 @@ from trainer.errors import TrainerError
 from trainer.formatting import Formatter
 from trainer.loop import METRICS, fit
 from trainer.model import add_lora, base_hash, load_base, load_tokenizer, merge_to, resolve_base
-from trainer.presets import Hyper, fit_to_data, from_dict, preset
+from trainer.presets import fit_to_data, from_dict, preset
 from trainer.version import read_version
 
 RUN_FILE = "run.json"
@@ -107,8 +107,7 @@ def execute(run_dir: Path, *, merge: bool = False, report_to: str = "",
                                             hyper.validation_min_train, hyper.seed)
     data = build([encoded[i] for i in train_rows], max_length)
     validation = build([encoded[i] for i in val_rows], max_length) if val_rows else None
-    hyper, recipe = fit_to_data(hyper, len(data), float(data.lengths.mean()) if len(data) else 0.0,
-                                set(manifest.get("given", [])))
+    hyper, recipe = fit_to_data(hyper, data.lengths, set(manifest.get("given", [])))
     manifest.update({
         "status": "running", "started_at": manifest.get("started_at") or environment.now(),
         "version": {"id": version.id, "path": str(version.path), "train_pairs": len(version.train),
@@ -223,7 +222,3 @@ def _reporter(report_to: str, run_dir: Path, manifest: dict[str, Any]) -> Callab
         wandb.init(project="curator", name=manifest["id"], config=manifest["hyperparameters"])
         return lambda r: wandb.log({k: v for k, v in r.items() if isinstance(v, (int, float))}, step=r["step"])
     raise RunError(f"unknown --report-to {report_to!r}; use tensorboard or wandb.")
-
-
-def hyper_of(run_dir: Path) -> Hyper:
-    return from_dict(read_run(run_dir)["hyperparameters"])

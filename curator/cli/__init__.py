@@ -2,8 +2,8 @@
 
 Kept thin on purpose: every command is a library call that the TUI and the tests
 make too. Errors meant for the user (CuratorError) print one line and exit
-non-zero; anything else is a bug and keeps its traceback. One module per area
-registers its commands on the shared app (see app.py).
+non-zero; anything else is a bug and keeps its traceback. Each area is its
+own Typer app; app.py mounts them.
 """
 
 from __future__ import annotations
@@ -13,19 +13,8 @@ import sys
 
 from rich.markup import escape
 
-from curator.cli import (  # noqa: F401  (importing a module registers its commands)
-    crawl,
-    extract,
-    filters,
-    ingest,
-    judge,
-    pair,
-    review,
-    training,
-    versions,
-    workspace_cmds,
-)
-from curator.cli.app import app, err
+from curator.cli.app import app
+from curator.cli.common import err
 from curator.errors import CuratorError
 from curator.secrets import RedactingStream
 

@@ -1,34 +1,42 @@
-"""The Typer application, its sub-command groups, and what every command shares (workspace, --json, output)."""
+"""The root `curator` command: its options, and every CLI area mounted as its own Typer app.
+
+Each area module (workspace_cmds, ingest, crawl, extract, filters, judge, review, pair,
+versions, training, bench) defines a `typer.Typer` and imports nothing from here; this module imports them and
+mounts them, in the order of the pipeline, which is the order `curator --help` lists them.
+"""
 
 from __future__ import annotations
 
 import copy
-import importlib
-import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from curator import __version__
-from curator.errors import CuratorError, WorkspaceNotFound
-from curator.workspace import Workspace, find_root, open_workspace
+from curator.cli.bench import bench_app
+from curator.cli.common import current_workspace, out, set_workspace_option
+from curator.cli.crawl import crawl_app
+from curator.cli.extract import extract_app, llm_app
+from curator.cli.filters import filter_app
+from curator.cli.ingest import ingest_app
+from curator.cli.judge import judge_app
+from curator.cli.pair import pair_app
+from curator.cli.review import review_app
+from curator.cli.training import training_app
+from curator.cli.versions import export_app, version_app
+from curator.cli.workspace_cmds import workspace_app
+from curator.errors import WorkspaceNotFound
+from curator.workspace import find_root
 
-out = Console()
-err = Console(stderr=True)
-
-_state: dict[str, Any] = {"workspace": None}
 _WORKSPACE_HELP = ("Workspace folder (default: $CURATOR_WORKSPACE, else the nearest folder upward holding "
                    "curator.toml).")
 
 
 def _set_workspace(ctx: Any, param: Any, value: Path | None) -> None:
     if value is not None:
-        _state["workspace"] = value
+        set_workspace_option(value)
 
 
 def _with_workspace_option(command: Any, root_option: Any) -> Any:
@@ -69,17 +77,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-version_app = typer.Typer(help="Immutable, content-addressed dataset versions: create, list, show, diff, verify.",
-                          no_args_is_help=True)
-bench_app = typer.Typer(help="Reproducible benchmarks that print JSON (crawl, extract, dedup, versions, tui, chunks).",
-                        no_args_is_help=True)
-llm_app = typer.Typer(help="The LLM endpoint: start the bundled local model, or measure an endpoint.",
-                      no_args_is_help=True)
+
+# Apps mounted without a name add their commands at the top level (`curator add`, `curator train`, ...).
+app.add_typer(workspace_app)
+app.add_typer(ingest_app)
+app.add_typer(crawl_app)
+app.add_typer(extract_app)
+app.add_typer(filter_app, name="filter")
+app.add_typer(judge_app, name="judge")
+app.add_typer(review_app)
+app.add_typer(pair_app, name="pair")
 app.add_typer(version_app, name="version")
+app.add_typer(export_app)
+app.add_typer(training_app)
 app.add_typer(bench_app, name="bench")
 app.add_typer(llm_app, name="llm")
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")]
 
 
 def _version_callback(value: bool) -> None:
@@ -97,38 +109,13 @@ def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
                                           help="Print curator's version and exit.")] = False,
 ) -> None:
-    _state["workspace"] = workspace
+    set_workspace_option(workspace)
     if ctx.invoked_subcommand is None:
         try:
             find_root(workspace)
         except WorkspaceNotFound:
             out.print(ctx.get_help())
             raise typer.Exit(0)
-        from curator.cli.review import open_app
-        open_app()
+        from curator.tui.launch import open_app  # textual loads only when the app opens
 
-
-def current_workspace() -> Workspace:
-    """The workspace the command works on (--workspace, $CURATOR_WORKSPACE, or found upward)."""
-    return open_workspace(_state["workspace"])
-
-
-def emit_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
-    sys.stdout.flush()
-
-
-
-def load_benchmark(name: str) -> ModuleType:
-    """`benchmarks.<name>`, imported only when a `curator bench` command runs.
-
-    The benchmarks are a separate top-level package behind the `bench` extra: the product never
-    imports them otherwise, so a missing package or dependency is one line, not a traceback.
-    """
-    try:
-        return importlib.import_module(f"benchmarks.{name}")
-    except ModuleNotFoundError as exc:
-        missing = exc.name or "benchmarks"
-        raise CuratorError(f"`curator bench {name}` needs the benchmarks package and its `bench` extra "
-                           f"(missing module: {missing}); from a source checkout: "
-                           "pip install -e '.[bench]'") from exc
+        open_app(current_workspace(), out)

@@ -9,12 +9,14 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, load_benchmark, err, out
+from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
 from curator.crawl import CrawlSettings, run_crawl
 from curator.crawl.progress import CrawlCounts, CrawlProgressView
 
+crawl_app = typer.Typer()  # `crawl`, mounted at the top level by app.py
 
-@app.command()
+
+@crawl_app.command()
 def crawl(
     urls: Annotated[list[str], typer.Argument(help="Seed URLs (http or https). Each seed is a source; running the "
                                                     "same seed again resumes its crawl.", show_default=False)],
@@ -112,23 +114,3 @@ def _print_report(report: dict[str, Any]) -> None:
         out.print("... and more: `curator status` lists the latest errors")
     for note in report["notes"]:
         out.print(f"[dim]note:[/] {escape(note)}")
-
-
-@bench_app.command("crawl")
-def bench_crawl(
-    pages: Annotated[int, typer.Option(help="Pages in the generated site.", min=50)] = 2000,
-    baseline_pages: Annotated[int, typer.Option(help="Pages (spread over the site) extracted in one process for "
-                                                     "the single-process baseline, half just before the crawl and "
-                                                     "half just after.", min=10)] = 600,
-    workers: Annotated[int, typer.Option(help="Extraction processes (0: one per CPU core).", min=0)] = 0,
-    json_out: JsonOpt = False,
-) -> None:
-    """Crawl a generated static site of --pages pages on 127.0.0.1 and report pages/s, extraction CPU and memory."""
-    run_crawl_bench = load_benchmark("crawl").run_crawl_bench
-
-    result = run_crawl_bench(pages=pages, baseline_pages=baseline_pages, workers=workers)
-    if json_out:
-        emit_json(result)
-        return
-    for key, value in result.items():
-        out.print(f"{key:>28}  {value}")

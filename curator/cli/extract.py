@@ -12,11 +12,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, load_benchmark, err, llm_app, out
+from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
 from curator.errors import CuratorError
 
+extract_app = typer.Typer()  # `extract`, mounted at the top level by app.py
+llm_app = typer.Typer(help="The LLM endpoint: start the bundled local model, or measure an endpoint.",
+                      no_args_is_help=True)
 
-@app.command()
+
+@extract_app.command()
 def extract(
     chunks: Annotated[list[int] | None, typer.Argument(
         help="Chunk ids: only these pending chunks, or with --regenerate the chunks to regenerate.",
@@ -118,7 +122,7 @@ def _render_summary(s: Any) -> None:
 
 
 def _list_failed(ws: Any, as_json: bool) -> None:
-    from curator.store.extraction import failed_chunks
+    from curator.store.extract_queue import failed_chunks
 
     conn = ws.connect()
     try:
@@ -164,63 +168,3 @@ def llm_serve(
             server.wait()
         except KeyboardInterrupt:
             err.print("stopping the local server.")
-
-
-@bench_app.command("extract")
-def bench_extract(
-    chunks: Annotated[int, typer.Option("--chunks", min=1, help="Chunks to extract.")] = 2000,
-    latency: Annotated[float, typer.Option("--latency", min=0.0, help="Seconds the scripted server takes "
-                                           "per request.")] = 0.2,
-    capacity: Annotated[int, typer.Option("--capacity", min=1, help="Requests the scripted server serves at "
-                                          "once (the rest queue); also the client's concurrency.")] = 64,
-    naive_sample: Annotated[int, typer.Option("--naive-sample", min=1, help="Requests timed one after another "
-                                              "to estimate the seed's sequential approach.")] = 10,
-    as_json: JsonOpt = False,
-) -> None:
-    """Extraction throughput against a scripted server with fixed latency and capacity (client CPU, cache)."""
-    run_bench = load_benchmark("extract").bench_extract
-
-    result = run_bench(chunks=chunks, latency=latency, capacity=capacity, naive_sample=naive_sample)
-    if as_json:
-        emit_json(result)
-        return
-    for key, value in result.items():
-        out.print(f"{key:>22}  {value}")
-
-
-@bench_app.command("llm")
-def bench_llm(
-    base_url: Annotated[str, typer.Option("--base-url", help="The OpenAI-compatible endpoint to measure.")],
-    model: Annotated[str, typer.Option("--model", help="Model name to ask for.")],
-    backend: Annotated[str, typer.Option("--backend", help="openai | vllm | llamacpp | ollama | generic: how "
-                                         "structured output is requested.")] = "openai",
-    levels: Annotated[str, typer.Option("--levels", help="Concurrency levels to try, comma-separated.")]
-    = "1,2,4,8,16,32",
-    requests: Annotated[int, typer.Option("--requests", min=1, help="Requests per level (at least the level).")]
-    = 32,
-    max_tokens: Annotated[int, typer.Option("--max-tokens", min=16, help="max_tokens per request.")] = 512,
-    api_key_env: Annotated[str, typer.Option("--api-key-env", help="Environment variable holding the API key.")]
-    = "OPENAI_API_KEY",
-    as_json: JsonOpt = False,
-) -> None:
-    """Measure an endpoint: throughput and latency against concurrency, JSON-valid rate, a suggested concurrency."""
-    measure_endpoint = load_benchmark("llm").measure_endpoint
-
-    try:
-        steps = [int(x) for x in levels.split(",") if x.strip()]
-    except ValueError as exc:
-        raise CuratorError(f"--levels: expected comma-separated integers, got {levels!r}") from exc
-    result = measure_endpoint(base_url=base_url, model=model, backend=backend, levels=steps, requests=requests,
-                              max_tokens=max_tokens, api_key_env=api_key_env)
-    if as_json:
-        emit_json(result)
-        return
-    table = Table(title=f"{model} at {base_url}", title_justify="left")
-    for col in ("concurrency", "req/s", "tokens out/s", "p50 ms", "p95 ms", "JSON valid", "errors"):
-        table.add_column(col, justify="right")
-    for r in result["levels"]:
-        table.add_row(str(r["concurrency"]), f"{r['requests_per_s']:.2f}", f"{r['tokens_out_per_s']:.0f}",
-                      f"{r['latency_ms_p50']:.0f}", f"{r['latency_ms_p95']:.0f}", f"{r['json_valid_rate']:.0%}",
-                      str(r["errors"]))
-    out.print(table)
-    out.print(f"Suggested [llm].concurrency = [bold]{result['suggested_concurrency']}[/]")

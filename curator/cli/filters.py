@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,14 +9,13 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, load_benchmark, out
+from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
 from curator.errors import CuratorError
 from curator.filters import FILTERS
 
 filter_app = typer.Typer(
     help="Flag duplicates, rule violations, moderation hits, judge scores and contamination (nothing is deleted).",
-    no_args_is_help=False, invoke_without_command=True)
-app.add_typer(filter_app, name="filter")
+    no_args_is_help=False, invoke_without_command=True)  # mounted as `curator filter` by app.py
 
 
 def _deprecated(old: str, new: str, as_json: bool) -> None:
@@ -132,7 +130,7 @@ def failing_cmd(
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many pairs (0: all).")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """The pending pairs that today's [filters] limits fail, from the stored scores (instant: nothing recomputed)."""
+    """The pending pairs that today's filter limits (curator.toml) fail, from the stored scores (instant: nothing recomputed)."""
     from curator.filters.decisions import failing_pairs
     from curator.filters.settings import FilterSettings
 
@@ -203,46 +201,3 @@ def _render_explain(report: dict[str, Any]) -> None:
         for m in c["members"]:
             out.print(f"      #{m['pair_id']} {m['kind']} {m['score']:g} ({m['status']}): {escape(m['question'][:100])}")
     out.print("  keeper policy: " + "; then ".join(report["keeper_policy"]))
-
-
-@bench_app.command("dedup")
-def bench_dedup(
-    pairs: Annotated[int, typer.Option("--pairs", help="How many generated pairs (bilingual, with planted "
-                                       "exact, near and conflicting duplicates).")] = 100_000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated set.")] = 7,
-    baseline_pairs: Annotated[int, typer.Option(
-        "--baseline-pairs", help="Run the datasketch baseline on at most this many pairs (a whole-group sample) "
-        "and scale its time linearly; 0 skips it.")] = 100_000,
-    real: Annotated[bool, typer.Option(
-        "--real", help="Score dedup on real public text instead (Python docs sentences with planted edits, "
-        "VERA and FOLDOC glossaries, WordNet synonyms; Debian packages python3.11-doc, dict-vera, dict-foldoc, "
-        "wordnet-base). --pairs defaults to 50,000 there.")] = False,
-    per_kind: Annotated[int, typer.Option("--per-kind", help="With --real: planted copies of each kind of edit.")] = 400,
-    glossary_pairs: Annotated[int, typer.Option("--glossary-pairs", help="With --real: distinct-but-similar "
-                                                "glossary pairs scored for false positives.")] = 4000,
-    reuse_embeddings: Annotated[Path | None, typer.Option(
-        "--reuse-embeddings", help="With --real: cache vectors in this SQLite file across runs (to tune limits; "
-        "throughput is then not measured).", show_default=False)] = None,
-    semantic: Annotated[bool, typer.Option("--semantic/--no-semantic", help="With --real: semantic duplicates "
-                                           "(sentence embeddings) on or off.")] = True,
-    make_workspace: Annotated[Path | None, typer.Option(
-        "--make-workspace", help="Instead of benchmarking, write the generated set into a new workspace at this "
-        "folder (to time `curator filter` on it).", show_default=False)] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Near-duplicate detection on a generated set: curator's dedup against a datasketch MinHashLSH baseline."""
-    dedup = load_benchmark("dedup")
-    build, run_benchmark = dedup.make_workspace, dedup.run_benchmark
-    if real:
-        run_real_benchmark = load_benchmark("dedup_real").run_real_benchmark
-        result = run_real_benchmark(pairs if pairs != 100_000 else 50_000, per_kind, semantic, reuse_embeddings,
-                                    glossary_pairs)
-    elif make_workspace is not None:
-        result = build(make_workspace, pairs, seed)
-    else:
-        result = run_benchmark(pairs, seed=seed, baseline_pairs=baseline_pairs)
-    if as_json:
-        emit_json(result)
-    else:
-        for key, value in result.items():
-            out.print(f"{key}: {value}")

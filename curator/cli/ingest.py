@@ -12,10 +12,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, bench_app, current_workspace, emit_json, err, load_benchmark, out
+from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
 from curator.errors import CuratorError
-from curator.ingest.add import FileReport, add_paths, summarize, walk
-from curator.store.runs import stage_run
+from curator.ingest.add import FileReport, summarize, walk
+from curator.ingest.stage import run_ingest
 
 
 class Kind(str, Enum):
@@ -39,7 +39,10 @@ _ADD_HELP = (
 )
 
 
-@app.command(help=_ADD_HELP)
+ingest_app = typer.Typer()  # `add`, mounted at the top level by app.py
+
+
+@ingest_app.command(help=_ADD_HELP)
 def add(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (folders are read recursively).",
                                                 show_default=False)],
@@ -57,16 +60,14 @@ def add(
     conn = ws.connect()
     try:
         kind_value = kind.value if kind else None
-        with stage_run(conn, "ingest", {"paths": [str(p) for p in paths], "kind": kind_value}) as counts:
-            if as_json:
-                reports = add_paths(conn, paths, kind=kind_value, config=config, run_id=counts["run_id"])
-            else:
-                reports = _with_progress(conn, paths, kind_value, config, counts["run_id"])
-            counts.update(summarize(reports))
+        if as_json:
+            run_id, reports = run_ingest(conn, paths, kind=kind_value, config=config)
+        else:
+            run_id, reports = _with_progress(conn, paths, kind_value, config)
     finally:
         conn.close()
     if as_json:
-        emit_json({"run_id": counts["run_id"], "counts": summarize(reports), "files": [r.as_dict() for r in reports]})
+        emit_json({"run_id": run_id, "counts": summarize(reports), "files": [r.as_dict() for r in reports]})
     else:
         _render(reports)
     if any(r.status == "error" for r in reports):
@@ -86,7 +87,7 @@ def _with_delimiter(config: dict, delimiter: str | None, kind: Kind | None) -> d
     return {**config, "ingest": {**config.get("ingest", {}), "qa_delimiter": value}}
 
 
-def _with_progress(conn, paths: list[Path], kind: str | None, config: dict, run_id: int) -> list[FileReport]:
+def _with_progress(conn, paths: list[Path], kind: str | None, config: dict) -> tuple[int, list[FileReport]]:
     total = sum(1 for _ in walk(paths, list(config.get("ingest", {}).get("skip_in_folders", []))))
     columns = (TextColumn("[bold]adding[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
@@ -96,7 +97,7 @@ def _with_progress(conn, paths: list[Path], kind: str | None, config: dict, run_
         def advance(report: FileReport) -> None:
             progress.update(task, advance=1, description=escape(os.path.basename(report.path)))
 
-        return add_paths(conn, paths, kind=kind, config=config, run_id=run_id, on_file=advance)
+        return run_ingest(conn, paths, kind=kind, config=config, on_file=advance)
 
 
 def _render(reports: list[FileReport]) -> None:
@@ -147,23 +148,3 @@ def _short(path: str, base: str = "") -> str:
     except ValueError:
         return path
     return rel if not rel.startswith("../..") else path
-
-
-@bench_app.command("chunks")
-def bench_chunks(
-    docs: Annotated[Path, typer.Option(help="Folder of real HTML documentation (Debian python3.11-doc).")] = Path(
-        "/usr/share/doc/python3.11/html"),
-    target_tokens: Annotated[int, typer.Option(help="Chunk size, as [chunking].target_tokens.", min=20)] = 400,
-    limit: Annotated[int | None, typer.Option(help="Read only the first N pages.", min=1)] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """How many chunks start mid-sentence: real documentation pages and the sample transcripts."""
-    run_chunks_bench = load_benchmark("chunks").run_chunks_bench
-    result = run_chunks_bench(docs_dir=docs, target_tokens=target_tokens, limit=limit)
-    if as_json:
-        emit_json(result)
-        return
-    for label, part in (("documentation", result), ("index pages", result["index_pages"]),
-                        ("sample transcripts", result["transcripts"])):
-        out.print(f"{label}: {part['mid_sentence_starts']:,} of {part['non_first_chunks']:,} non-first chunks start "
-                  f"mid-sentence ({part['mid_sentence_rate']:.2%}), {part['chunks']:,} chunks")

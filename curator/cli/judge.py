@@ -8,11 +8,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, current_workspace, emit_json, out
+from curator.cli.common import JsonOpt, current_workspace, emit_json, out
 
 judge_app = typer.Typer(help="The LLM judge against people: agreement with reviewers, a threshold that matches "
                              "them, and the review queue ordered by doubt.", no_args_is_help=True)
-app.add_typer(judge_app, name="judge")
 
 
 def _settings(ws):

@@ -16,13 +16,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, current_workspace, emit_json, err, out
+from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
 from curator.errors import CuratorError
 
 pair_app = typer.Typer(help="Review pairs from the command line: list, show, accept, reject, edit, undo, restore, "
                        "regenerate (what the review app does, for scripts and several reviewers).",
                        no_args_is_help=True)
-app.add_typer(pair_app, name="pair")
 
 ReviewerOpt = Annotated[str | None, typer.Option("--reviewer", help="Who decides (default: [workspace].reviewer, "
                                                  "else the login name); the audit log names them.",
@@ -98,6 +97,7 @@ def list_pairs(
     what replaced them."""
     if order not in ("id", "uncertain"):
         raise typer.BadParameter(f"{order!r} is not id or uncertain", param_hint="--order")
+    from curator.store.pairs import answers_of
     from curator.store.review_queries import ReviewFilter, matching_ids, row_summaries
 
     if status not in _STATUS:
@@ -120,8 +120,7 @@ def list_pairs(
             ids = list(doubts) + sorted(keep - set(doubts))
         page = [int(i) for i in ids[offset:offset + limit]]
         rows = row_summaries(conn, page)
-        answers = dict(conn.execute(f"SELECT id, answer FROM qa_pairs WHERE id IN ({','.join('?' * len(page))})",
-                                    page).fetchall()) if page else {}
+        answers = answers_of(conn, page)
     finally:
         conn.close()
     pairs = []
@@ -360,7 +359,7 @@ def regenerate(
     """Ask the model anew for a pair (or --chunk) and show the new pairs beside the old; nothing changes until
     you keep them (asked here, or --yes, or later with --confirm ID). Template-made pairs (glossary, exam,
     import) are refused."""
-    from curator.store.regenerations import discard_regeneration, get_regeneration, keep_regeneration
+    from curator.store.regenerations import discard_regeneration, keep_regeneration
 
     ws = current_workspace()
     actor = _reviewer(ws, reviewer)

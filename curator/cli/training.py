@@ -2,17 +2,21 @@
 
 The trainer package reads version folders and knows nothing of the store; this
 module is where the two meet: it resolves version ids to versions/<id>/, puts
-runs in runs/, records each train and eval as a stage run, builds the
-truthfulness judge on the extraction engine, and writes the eval_low flags that
-send what the model still gets wrong back to review.
+runs in runs/, and prints; the library (curator.training) records each train and
+eval as a stage run, builds the truthfulness judge on the LLM engine, and writes
+the eval_low flags that send what the model still gets wrong back to review.
 """
 
 from __future__ import annotations
 
+import enum
+import functools
+import inspect
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,11 +24,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from curator.cli.app import JsonOpt, app, current_workspace, emit_json, err, out
-from curator.cli.training_support import judge_for, resolve_run, resolve_version
+from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
 from curator.errors import CuratorError
-from curator.store.evaluations import write_eval_low
-from curator.store.runs import stage_run
+from curator.training import recorded_evaluation, recorded_training, resolve_run, resolve_version
 from trainer.errors import TrainerError
 
 GREEDY_HELP = "Plain greedy decoding, without the repetition guard (the default before 0.2)."
@@ -46,7 +48,42 @@ def _progress() -> Progress:
                     TimeRemainingColumn(), console=err, transient=True)
 
 
-@app.command()
+training_app = typer.Typer()  # `train`, `eval`, `chat`, `serve`, mounted at the top level by app.py
+
+
+def with_training_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give `command` one typer option per trainer.options.TRAINING_OPTIONS (the trainer's own CLI builds the
+    same set with argparse) and hand it what the user set as `overrides`, keyed by TrainingSettings field."""
+    from trainer.options import TRAINING_OPTIONS, overrides_from
+
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "overrides"]
+    added = []
+    for option in TRAINING_OPTIONS:
+        if option.is_switch:
+            added.append(inspect.Parameter(option.param, inspect.Parameter.KEYWORD_ONLY, default=False,
+                                           annotation=Annotated[bool, typer.Option(option.flag, help=option.help)]))
+        else:
+            # typer shows and checks choices through an Enum; the wrapper hands on its value
+            kind = enum.Enum(option.param, {c or "none": c for c in option.choices}, type=str) \
+                if option.choices else option.type
+            added.append(inspect.Parameter(option.param, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                           annotation=Annotated[kind | None, typer.Option(
+                                               option.flag, help=option.help, show_default=False)]))
+
+    @functools.wraps(command)
+    def wrapper(**values: Any) -> None:
+        given = {p.param: values.pop(p.param) for p in TRAINING_OPTIONS}
+        given = {k: v.value if isinstance(v, enum.Enum) else v for k, v in given.items()}
+        command(**values, overrides=overrides_from(given))
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + added
+    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
+
+
+@training_app.command()
+@with_training_options
 def train(
     version: Annotated[str | None, typer.Argument(help="Version id (or a unique prefix, or 'latest'), or a "
                                                      "version folder; not needed with --resume.")] = None,
@@ -60,20 +97,6 @@ def train(
     resume: Annotated[str | None, typer.Option("--resume", help="Continue a killed run (its id) from its last "
                                                   "checkpoint; the other options are taken from the run.")] = None,
     report_to: Annotated[str, typer.Option("--report-to", help="Also log to 'tensorboard' or 'wandb'.")] = "",
-    epochs: Annotated[float | None, typer.Option(help="Passes over the training split.")] = None,
-    max_steps: Annotated[int | None, typer.Option(help="Optimizer steps (overrides --epochs).")] = None,
-    learning_rate: Annotated[float | None, typer.Option(help="Peak learning rate (cosine schedule).")] = None,
-    lora_r: Annotated[int | None, typer.Option(help="LoRA rank.")] = None,
-    batch_tokens: Annotated[int | None, typer.Option(help="Padded tokens per micro-batch.")] = None,
-    max_length: Annotated[int | None, typer.Option(help="Token limit per pair (default: from the "
-                                                      "version's length statistics).")] = None,
-    template: Annotated[str | None, typer.Option(help="auto | chat | gemma | qa | alpaca.")] = None,
-    system: Annotated[str | None, typer.Option(help="System prompt before every question.")] = None,
-    context: Annotated[str | None, typer.Option(help="Put 'evidence' or 'context' (source chunk) "
-                                                   "before the question.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for LoRA init and batch order.")] = None,
-    no_quant: Annotated[bool, typer.Option("--no-quant", help="bf16 LoRA instead of 4-bit QLoRA on CUDA.")] = False,
-    no_compile: Annotated[bool, typer.Option("--no-compile", help="Do not torch.compile the decoder layers.")] = False,
     method: Annotated[str, typer.Option("--method", help="sft (question/answer pairs) or dpo (the version's "
                                         "preference records, with TRL's DPOTrainer).")] = "sft",
     from_run: Annotated[str | None, typer.Option("--from", help="With --method dpo: continue this SFT run's "
@@ -81,6 +104,8 @@ def train(
     beta: Annotated[float | None, typer.Option("--beta", help="With --method dpo: how far the model may move "
                                                "from the reference (default 0.1).")] = None,
     json_out: JsonOpt = False,
+    *,
+    overrides: dict[str, Any],
 ) -> None:
     """Fine-tune a base model on a version with (Q)LoRA; writes an adapter and a run manifest under runs/.
     `--method dpo [--from RUN]` tunes on the version's preference records instead."""
@@ -97,15 +122,9 @@ def train(
     cfg = ws.config["train"]
     conn = ws.connect()
     runs_dir = ws.path("runs")
-    overrides = {k: v for k, v in {
-        "epochs": epochs, "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
-        "batch_tokens": batch_tokens, "max_length": max_length, "seed": seed,
-        "template": template or cfg["template"], "system": cfg["system"] if system is None else system,
-        "context_field": cfg["context"] if context is None else context}.items() if v is not None}
-    if no_quant:
-        overrides["quantize"] = False
-    if no_compile:
-        overrides["compile"] = False
+    given = overrides  # what the user set (trainer.options), keyed by training setting
+    # the workspace's [train] section fills what the command line left out, before the preset's defaults
+    overrides = {"template": cfg["template"], "system": cfg["system"], "context_field": cfg["context"], **given}
     try:
         if resume:
             run_dir = resolve_run(runs_dir, resume, last=False)
@@ -119,10 +138,10 @@ def train(
 
             version_dir = resolve_version(ws, conn, version)
             source = resolve_run(runs_dir, from_run, last=False) if from_run else None
-            dpo_overrides = {k: v for k, v in {
-                "epochs": epochs, "max_steps": max_steps, "learning_rate": learning_rate, "lora_r": lora_r,
-                "max_length": max_length, "seed": seed, "beta": beta,
-                "quantize": False if no_quant else None}.items() if v is not None}
+            dpo_overrides = {k: given[k] for k in ("epochs", "max_steps", "learning_rate", "lora_r", "max_length",
+                                                   "seed", "quantize") if k in given}
+            if beta is not None:
+                dpo_overrides["beta"] = beta
             if source is None:  # the SFT run's template and prompt otherwise
                 dpo_overrides.update({k: overrides[k] for k in ("template", "system", "context_field")})
             run_dir = plan_dpo(version_dir, runs_dir, base=base if base is not None else cfg["base_model"],
@@ -134,21 +153,21 @@ def train(
     except USER_FACING as exc:
         raise _fail(exc) from exc
     log = err.print if json_out else out.print
-    with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus,
-                                   "method": read_run(run_dir).get("method", "sft")}) as counts:
-        counts["run"] = run_dir.name
+
+    def run_training() -> dict[str, Any]:
         try:
             if gpus > 1:
-                manifest = _launch(run_dir, gpus, merge, report_to, log, json_out)
-            else:
-                manifest = _train_here(run_dir, merge, report_to, log, execute)
+                return _launch(run_dir, gpus, merge, report_to, log, json_out)
+            return _train_here(run_dir, merge, report_to, log, execute)
         except KeyboardInterrupt:
             _mark_run(run_dir, "cancelled", "cancelled by the user (Ctrl-C or the app's cancel)")
             raise
         except BaseException as exc:
             _mark_run(run_dir, "failed", f"{type(exc).__name__}: {exc}")
             raise
-        counts.update({k: manifest.get("results", {}).get(k) for k in ("steps", "tokens_per_s", "final_loss")})
+
+    manifest = recorded_training(conn, run_dir, version_dir, gpus, read_run(run_dir).get("method", "sft"),
+                                 run_training)
     conn.close()
     if json_out:
         emit_json(manifest)
@@ -251,7 +270,7 @@ def _print_train(manifest: dict[str, Any], run_dir: Path) -> None:
     out.print(f"next: curator eval {manifest['id']}")
 
 
-@app.command(name="eval")
+@training_app.command(name="eval")
 def eval_(
     run: Annotated[str | None, typer.Argument(help="Run id (or a unique prefix); see runs/.")] = None,
     last: Annotated[bool, typer.Option("--last", help="Evaluate the most recent finished run.")] = False,
@@ -273,7 +292,7 @@ def eval_(
     json_out: JsonOpt = False,
 ) -> None:
     """Evaluate a training run on its version's test split: SemScore, truthfulness judge, before and after."""
-    from trainer.evaluate import EvalOptions, evaluate, settings_for_run
+    from trainer.evaluate import settings_for_run
 
     ws = current_workspace()
     cfg = ws.config["train"]
@@ -286,35 +305,23 @@ def eval_(
                                 batch_size=cfg["eval_batch_size"] if batch_size is None else batch_size,
                                 temperature=temperature, top_p=top_p, repetition_penalty=repetition_penalty,
                                 no_repeat_ngram_size=no_repeat_ngram_size)
-    with stage_run(conn, "eval", {"run": run_dir.name, "version": str(version_dir or "")}) as counts:
-        scorer, reason = judge_for(ws, conn, cfg["judge"] if judge is None else judge, counts["run_id"])
-        options = EvalOptions(version_dir=version_dir, settings=settings, judge=scorer, judge_off_reason=reason,
-                              embedding_model=cfg["embedding_model"] if embedding_model is None else embedding_model,
-                              low_semscore=cfg["eval_low_semscore"], low_judge=cfg["eval_low_truthfulness"],
-                              limit=limit)
-        with _progress() as progress:
-            tasks: dict[str, Any] = {}
+    with _progress() as progress:
+        tasks: dict[str, Any] = {}
 
-            def tick(side: str, n: int, total: int) -> None:
-                if side not in tasks:
-                    tasks[side] = progress.add_task(f"{side.replace('_', '-')} answers", total=total, info="")
-                progress.advance(tasks[side], n)
+        def tick(side: str, n: int, total: int) -> None:
+            if side not in tasks:
+                tasks[side] = progress.add_task(f"{side.replace('_', '-')} answers", total=total, info="")
+            progress.advance(tasks[side], n)
 
-            try:
-                report = evaluate(run_dir, options, log=err.print if json_out else out.print, progress=tick)
-                from trainer.compare import compare  # a DPO run on SFT: base, SFT and SFT+DPO in one report
-
-                comparison = compare(run_dir, report, options, log=err.print if json_out else out.print,
-                                     progress=tick)
-            except USER_FACING as exc:
-                raise _fail(exc) from exc
-        if comparison:
-            report["comparison"] = comparison
-        flagged = write_eval_low(conn, run_dir, report, counts["run_id"])
-        report["eval_low"]["flagged_in_store"] = flagged
-        counts.update({"test_pairs": report["test_pairs"], "eval_low": len(report["eval_low"]["pairs"]),
-                       "semscore_base": report["base"]["semscore"].get("mean"),
-                       "semscore_fine_tuned": report["fine_tuned"]["semscore"].get("mean")})
+        try:
+            report = recorded_evaluation(
+                ws, conn, run_dir, version_dir, settings=settings, judge=cfg["judge"] if judge is None else judge,
+                embedding_model=cfg["embedding_model"] if embedding_model is None else embedding_model, limit=limit,
+                log=err.print if json_out else out.print, progress=tick)
+        except USER_FACING as exc:
+            raise _fail(exc) from exc
+    comparison = report.get("comparison")
+    flagged = report["eval_low"]["flagged_in_store"]
     conn.close()
     if json_out:
         emit_json(report)
@@ -325,7 +332,7 @@ def eval_(
     out.print(f"report: {run_dir / 'eval' / 'report.md'}; {flagged} pairs flagged eval_low for review")
 
 
-@app.command()
+@training_app.command()
 def chat(
     run: Annotated[str | None, typer.Argument(help="Run id (or a unique prefix).")] = None,
     prompt: Annotated[str | None, typer.Argument(help="The question; without it, read questions from "
@@ -366,7 +373,7 @@ def chat(
         emit_json({"run": bot.manifest["id"], "settings": settings.as_dict(), "answers": answers})
 
 
-@app.command()
+@training_app.command()
 def serve(
     run: Annotated[str | None, typer.Argument(help="Run id (or a unique prefix).")] = None,
     last: Annotated[bool, typer.Option("--last", help="Serve the most recent finished run.")] = False,

@@ -9,17 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from curator.cli.app import (
-    JsonOpt,
-    app,
-    bench_app,
-    current_workspace,
-    emit_json,
-    err,
-    load_benchmark,
-    out,
-    version_app,
-)
+from curator.cli.common import JsonOpt, current_workspace, emit_json, err, out
 from curator.store.versions import get_version, list_versions
 from curator.versions import (
     checkout_version,
@@ -41,6 +31,10 @@ from curator.versions.render import (
     render_stats,
     render_verify,
 )
+
+version_app = typer.Typer(help="Immutable, content-addressed dataset versions: create, list, show, diff, verify.",
+                          no_args_is_help=True)  # mounted as `curator version` by app.py
+export_app = typer.Typer()  # `export`, mounted at the top level by app.py
 
 IdArg = Annotated[str, typer.Argument(help="Version id, a unique prefix of it (4+ characters), or 'latest'.",
                                       show_default=False)]
@@ -192,7 +186,7 @@ def version_stats_cmd(
         render_stats(out, report)
 
 
-@app.command("export")
+@export_app.command("export")
 def export(
     version: IdArg,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="alpaca (instruction/input/output), sharegpt "
@@ -226,21 +220,3 @@ def export(
         emit_json(report)
     else:
         render_export(out, report)
-
-
-@bench_app.command("versions")
-def bench_versions(
-    pairs: Annotated[int, typer.Option("--pairs", help="How many accepted pairs the generated workspace holds.")]
-    = 100_000,
-    workdir: Annotated[Path | None, typer.Option("--workdir", help="Where to generate the workspace (default: the "
-                                                 "system's temporary folder).", show_default=False)] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Time version create, diff, export (jsonl) and verify on a generated workspace of N pairs; print JSON."""
-    run_versions_bench = load_benchmark("versions").run_versions_bench
-
-    result = run_versions_bench(pairs, workdir=workdir)
-    if as_json:
-        emit_json(result)
-    else:
-        out.print_json(data=result)

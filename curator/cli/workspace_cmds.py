@@ -7,13 +7,15 @@ from typing import Annotated
 
 import typer
 
-from curator.cli.app import JsonOpt, app, current_workspace, emit_json, out
+from curator.cli.common import JsonOpt, current_workspace, emit_json, out
 from curator.render import render_status
 from curator.status import workspace_status
 from curator.workspace import init_workspace
 
+workspace_app = typer.Typer()  # `init` and `status`, mounted at the top level by app.py
 
-@app.command()
+
+@workspace_app.command()
 def init(directory: Annotated[Path, typer.Argument(help="Folder for the new workspace (created if missing).")]
          = Path("."), as_json: JsonOpt = False) -> None:
     """Create a workspace: curator.toml with documented defaults, and the store .curator/workspace.db."""
@@ -27,7 +29,7 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for the new work
     out.print("Next: [bold]curator add PATH[/] to bring in material, then [bold]curator status[/].")
 
 
-@app.command()
+@workspace_app.command()
 def status(as_json: JsonOpt = False,
            check: Annotated[bool, typer.Option("--check", help="Also run SQLite's integrity and foreign-key "
                                                "checks and compare stored text and version files with their "

@@ -4,7 +4,7 @@
 workspace's [crawl] section overridden by command-line options).
 
 Both are imported on first use: the extraction processes import
-`curator.crawl.extraction`, which imports this package first, and
+`curator.crawl.page_text`, which imports this package first, and
 they have no use for the crawling side (httpx, the fetcher, the frontier),
 whose import would only delay the start of every crawl.
 """

@@ -16,12 +16,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from curator.crawl.extraction import PageJob, extract_page
 from curator.crawl.fetch import REDIRECT_STATUSES, Fetcher, FetchFailed, Response
 from curator.crawl.kinds import page_kind
 from curator.crawl.netguard import PrivateAddressRefused
+from curator.crawl.page_text import PageJob, extract_page
 from curator.crawl.persist import SeedPlan, link_redirect, store_page
-from curator.crawl.pool import ExtractionPool
+from curator.crawl.process_pool import ExtractionPool
 from curator.crawl.progress import CrawlCounts
 from curator.crawl.settings import CrawlSettings
 from curator.crawl.sitemaps import queue_sitemap_urls

@@ -10,9 +10,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from curator.crawl.extraction import ChunkRow, PageResult
+from curator.crawl.page_text import PageResult
 from curator.crawl.urls import Scope
 from curator.store.catalog import (
+    add_chunk_rows,
     add_cues,
     add_document,
     add_location,
@@ -20,7 +21,14 @@ from curator.store.catalog import (
     text_hash,
 )
 from curator.store.connection import transaction
-from curator.store.crawl import BEYOND_DEPTH, BEYOND_PAGES, enqueue, mark, mark_alias, retire_replaced_document
+from curator.store.crawl import (
+    BEYOND_DEPTH,
+    BEYOND_PAGES,
+    enqueue,
+    mark,
+    mark_alias,
+    retire_replaced_document,
+)
 
 
 @dataclass
@@ -71,7 +79,7 @@ def store_page(conn: sqlite3.Connection, plan: SeedPlan, *, url: str, depth: int
                 new = True
                 if result.cues:
                     add_cues(conn, document_id, result.cues)
-                add_chunks(conn, document_id, result.text, result.chunks)
+                add_chunk_rows(conn, document_id, result.text, result.chunks)
                 chunks = len(result.chunks)
             if previous_document is not None and document_id != previous_document:
                 retire_replaced_document(conn, previous_document, url, document_id)
@@ -89,15 +97,6 @@ def store_page(conn: sqlite3.Connection, plan: SeedPlan, *, url: str, depth: int
              last_modified=fetch_meta.get("last_modified"))
         added = queue_within_limits(conn, plan, links)
     return PageOutcome(status, document_id, new, duplicate and not new, chunks, added)
-
-
-def add_chunks(conn: sqlite3.Connection, document_id: int, text: str, plans: list[ChunkRow]) -> None:
-    """The rows `catalog.add_chunk` writes, one statement for the page's few dozen chunks instead of one each."""
-    conn.executemany(
-        "INSERT INTO chunks (document_id, seq, text, char_start, char_end, token_estimate, time_start, time_end)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(document_id, seq, text[start:end], start, end, tokens, time_start, time_end)
-         for seq, (start, end, tokens, time_start, time_end) in enumerate(plans)])
 
 
 def link_redirect(conn: sqlite3.Connection, url: str, document_id: int, reason: str, run_id: int | None) -> None:

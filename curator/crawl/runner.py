@@ -14,14 +14,14 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from curator.errors import CuratorError
 from curator.crawl.engine import Crawler
 from curator.crawl.netguard import address_refusal
 from curator.crawl.persist import SeedPlan
-from curator.crawl.pool import ExtractionPool, extraction_pool
+from curator.crawl.process_pool import ExtractionPool, extraction_pool
 from curator.crawl.progress import CrawlCounts
 from curator.crawl.settings import CrawlSettings
 from curator.crawl.urls import Scope, UnsupportedUrl, has_credentials, host_of, normalize_url
+from curator.errors import CuratorError
 from curator.store.catalog import add_source
 from curator.store.connection import transaction
 from curator.store.crawl import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from curator import __version__
@@ -49,9 +49,6 @@ class CrawlSettings:
             if key in values:
                 values[key] = tuple(values[key])
         return cls(**values)
-
-    def with_(self, **changes: Any) -> CrawlSettings:
-        return replace(self, **changes)
 
     @property
     def agent(self) -> str:

@@ -24,13 +24,20 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from curator.errors import ConfigError, CuratorError
-from curator.extract.extraction import Extractor, ExtractSettings, ExtractSummary, Job
+from curator.extract.extractor import Extractor, ExtractSettings, ExtractSummary, Job
 from curator.extract.prompts import TemplateChooser
 from curator.llm.endpoint import open_endpoint
 from curator.llm.engine import Endpoint, StructuredEngine
 from curator.secrets import credentials_problem
-from curator.store.extraction import chunks_by_id, chunks_by_status, open_pairs, release_claims, renew_claims
+from curator.store.extract_queue import (
+    chunks_by_id,
+    chunks_by_status,
+    open_pairs,
+    release_claims,
+    renew_claims,
+)
 from curator.store.group_commit import GroupCommit
+from curator.store.pairs import get_pair
 from curator.store.runs import finish_run, mark_interrupted_runs, start_run
 from curator.workspace import Workspace
 
@@ -48,7 +55,7 @@ def plan_jobs(conn: Any, *, retry_failed: bool = False, regenerate: Sequence[int
     if regenerate or regenerate_pairs:
         chosen: dict[int, list[int]] = {cid: open_pairs(conn, cid) for cid in regenerate}
         for pair_id in regenerate_pairs:
-            row = conn.execute("SELECT chunk_id, status, origin FROM qa_pairs WHERE id = ?", (pair_id,)).fetchone()
+            row = get_pair(conn, pair_id)
             if row is None or row["chunk_id"] is None:
                 raise CuratorError(f"pair {pair_id} does not exist or was not extracted from a chunk")
             if row["origin"] != "llm":  # a template made it: sending its chunk to the LLM replaces curated work

@@ -28,8 +28,8 @@ from typing import Any
 
 from curator.ingest.chunking import STRUCTURED_KINDS, chunk_document
 from curator.ingest.errors import IngestError
+from curator.ingest.load_result import LoadResult
 from curator.ingest.loaders import SUPPORTED, load_file, max_text_chars
-from curator.ingest.records import LoadResult
 from curator.ingest.textfile import read_bytes
 from curator.store import transaction
 from curator.store.catalog import (

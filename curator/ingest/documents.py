@@ -9,8 +9,8 @@ from curator.errors import CuratorError
 from curator.ingest.decode import decode_bytes
 from curator.ingest.errors import IngestError
 from curator.ingest.language import detect_language
+from curator.ingest.load_result import LoadedDocument, LoadResult
 from curator.ingest.pdf import pdf_to_text
-from curator.ingest.records import LoadedDocument, LoadResult
 from curator.ingest.textfile import read_text
 
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)

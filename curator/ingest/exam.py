@@ -18,7 +18,7 @@ from typing import Any
 from curator.ingest.formatters import exam_pair, format_options
 from curator.ingest.jsondata import Record
 from curator.ingest.language import detect_language
-from curator.ingest.records import LoadedDocument, LoadResult, Problem
+from curator.ingest.load_result import LoadedDocument, LoadResult, Problem
 
 _QUESTION = re.compile(r"질문\s*[:：]")
 _ANSWER = re.compile(r"정답\s*[:：]")

@@ -15,7 +15,7 @@ import string
 from typing import Any
 
 from curator.ingest.errors import IngestError
-from curator.ingest.records import PairDraft
+from curator.ingest.load_result import PairDraft
 
 GLOSSARY_TEMPLATES = ("glossary_term_to_definition", "glossary_definition_to_term", "glossary_term_answer")
 EXAM_TEMPLATES = ("exam", "exam_answer")

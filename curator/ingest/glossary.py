@@ -13,7 +13,7 @@ from typing import Any
 from curator.ingest.formatters import glossary_pairs
 from curator.ingest.jsondata import Record
 from curator.ingest.language import detect_language
-from curator.ingest.records import LoadedDocument, LoadResult, Problem
+from curator.ingest.load_result import LoadedDocument, LoadResult, Problem
 
 TERM_KEYS = ("term", "kor_term", "ko_term", "korean", "용어", "word", "headword")
 ENG_KEYS = ("eng_term", "en_term", "english", "english_term", "영문", "영문명")

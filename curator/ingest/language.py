@@ -55,10 +55,3 @@ def detect_language(text: str, sample_chars: int = 20_000) -> str:
     if han / letters >= 0.3:
         return "zh"
     return "en"
-
-
-def hangul_ratio(text: str) -> float:
-    """Hangul syllables among all letters (0 when there are none)."""
-    hangul, latin, kana, han = _script_counts(text)
-    letters = hangul + latin + kana + han
-    return hangul / letters if letters else 0.0

@@ -11,9 +11,9 @@ from curator.ingest.errors import IngestError
 from curator.ingest.exam import load_exam_records, load_exam_text_items, looks_like_exam
 from curator.ingest.glossary import load_glossary, looks_like_glossary
 from curator.ingest.jsondata import csv_records, json_records, jsonl_records, record_keys
+from curator.ingest.load_result import LoadResult
 from curator.ingest.qa_import import load_qa, qa_format
 from curator.ingest.qa_lines import load_qa_lines
-from curator.ingest.records import LoadResult
 from curator.ingest.textfile import read_text
 from curator.ingest.transcripts import load_transcript, parse_stamped_lines
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from curator.ingest.jsondata import Record
 from curator.ingest.language import detect_language
-from curator.ingest.records import LoadedDocument, LoadResult, PairDraft, Problem
+from curator.ingest.load_result import LoadedDocument, LoadResult, PairDraft, Problem
 
 FORMATS = ("chat", "alpaca", "sciq", "qa")
 

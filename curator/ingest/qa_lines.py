@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from curator.ingest.language import detect_language
-from curator.ingest.records import LoadedDocument, LoadResult, PairDraft, Problem
+from curator.ingest.load_result import LoadedDocument, LoadResult, PairDraft, Problem
 
 _CLOSE = {"[": "]", "{": "}"}
 # Accents typed as terminal overstrikes (mark, backspace, letter or letter, backspace, mark), as old quiz files

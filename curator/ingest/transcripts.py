@@ -19,7 +19,7 @@ from itertools import pairwise
 
 from curator.ingest.errors import IngestError
 from curator.ingest.language import detect_language
-from curator.ingest.records import LoadedDocument, LoadResult
+from curator.ingest.load_result import LoadedDocument, LoadResult
 from curator.ingest.textfile import TextFile
 
 _SRT_TIME = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})[,.](\d{1,3})$")

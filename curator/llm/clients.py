@@ -7,7 +7,7 @@ from typing import Any
 
 import openai
 
-from curator.llm.call_types import Endpoint
+from curator.llm.calls import Endpoint
 from curator.llm.http_guard import async_hooks
 from curator.llm.transport import LeanTransport, lean_transport_fits
 

@@ -73,7 +73,8 @@ from typing import Any, Self
 
 import openai
 
-from curator.llm.call_types import (
+from curator.llm.backends import structured_kwargs, with_schema_in_prompt
+from curator.llm.calls import (
     DEFAULT_REPAIR,
     FATAL_KINDS,
     BadResponse,
@@ -90,10 +91,9 @@ from curator.llm.clients import make_clients
 from curator.llm.http_guard import ResponseTooLarge
 from curator.llm.parsing import parse_answer, validator_for
 from curator.llm.ratelimit import RateBudget
-from curator.llm.wire import structured_kwargs, with_schema_in_prompt
 from curator.secrets import redact, watch_env
 from curator.store.connection import transaction
-from curator.store.llm_calls import log_call
+from curator.store.llm_calls import log_call, stored_answer
 
 __all__ = ["DEFAULT_REPAIR", "FATAL_KINDS", "BadResponse", "CallOutcome", "Endpoint", "EngineStats", "EngineStopped",
            "StructuredEngine", "StructuredRequest", "error_kind", "run_sync"]
@@ -243,10 +243,7 @@ class StructuredEngine:
     def _stored_answer(self, key: str) -> dict[str, Any] | None:
         if self.conn is None:
             return None
-        row = self.conn.execute(
-            "SELECT id, response, request_id FROM llm_calls WHERE request_hash = ? AND status IN ('ok', 'invalid')"
-            " AND response IS NOT NULL ORDER BY id DESC LIMIT 1", (key,)).fetchone()
-        return dict(row) if row is not None else None
+        return stored_answer(self.conn, key)
 
     async def _send(self, messages: list[dict[str, Any]], messages_json: str, req: StructuredRequest,
                     info: _SchemaInfo) -> _Answer:

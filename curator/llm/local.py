@@ -36,10 +36,6 @@ class LocalModelError(CuratorError):
     pass
 
 
-def local_model_available() -> bool:
-    return all(importlib.util.find_spec(name) is not None for name in ("llama_cpp", MODEL_PACKAGE))
-
-
 def bundled_model_path() -> Path:
     """The Gemma 3 270M GGUF file, assembled by its package (no download)."""
     if importlib.util.find_spec(MODEL_PACKAGE) is None:

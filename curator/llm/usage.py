@@ -5,33 +5,20 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-
-def _percentiles(conn: sqlite3.Connection, qs: tuple[float, ...]) -> dict[str, float | None]:
-    n = conn.execute("SELECT COUNT(*) FROM llm_calls WHERE latency_ms IS NOT NULL").fetchone()[0]
-    out: dict[str, float | None] = {}
-    for q in qs:
-        row = conn.execute("SELECT latency_ms FROM llm_calls WHERE latency_ms IS NOT NULL ORDER BY latency_ms"
-                           " LIMIT 1 OFFSET ?", (min(n - 1, int(n * q)),)).fetchone() if n else None
-        out[f"p{int(q * 100)}"] = round(row[0], 1) if row else None
-    return out
+from curator.store.llm_calls import call_totals, latency_percentiles
 
 
 def usage_report(conn: sqlite3.Connection, llm: dict[str, Any]) -> dict[str, Any]:
     """Totals over the whole call log; `estimated_cost` is None unless [llm] prices are set."""
-    totals = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0),"
-        " COALESCE(SUM(cached_tokens), 0) FROM llm_calls").fetchone()
-    by_purpose = {r[0]: r[1] for r in conn.execute("SELECT purpose, COUNT(*) FROM llm_calls GROUP BY purpose")}
-    errors = {r[0]: r[1] for r in conn.execute(
-        "SELECT COALESCE(error_kind, status), COUNT(*) FROM llm_calls WHERE status != 'ok'"
-        " GROUP BY COALESCE(error_kind, status) ORDER BY 2 DESC")}
+    totals = call_totals(conn)
     price_in, price_out = llm.get("price_in_per_mtok", 0.0), llm.get("price_out_per_mtok", 0.0)
     cost = None
     if price_in or price_out:
-        cost = round(totals[1] / 1e6 * price_in + totals[2] / 1e6 * price_out, 4)
+        cost = round(totals["tokens_in"] / 1e6 * price_in + totals["tokens_out"] / 1e6 * price_out, 4)
     return {
-        "calls": totals[0], "by_purpose": by_purpose, "tokens_in": totals[1], "tokens_out": totals[2],
-        "cached_tokens": totals[3], "latency_ms": _percentiles(conn, (0.5, 0.9, 0.99)), "errors_by_kind": errors,
+        "calls": totals["calls"], "by_purpose": totals["by_purpose"], "tokens_in": totals["tokens_in"],
+        "tokens_out": totals["tokens_out"], "cached_tokens": totals["cached_tokens"],
+        "latency_ms": latency_percentiles(conn, (0.5, 0.9, 0.99)), "errors_by_kind": totals["errors_by_kind"],
         "estimated_cost": cost,
     }
 

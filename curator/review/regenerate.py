@@ -23,12 +23,12 @@ from typing import Any
 
 from curator.errors import CuratorError
 from curator.extract.checks import ExtractionCheck
-from curator.extract.extraction import ANSWER_KINDS, ExtractSettings, extraction_schema
+from curator.extract.extractor import ANSWER_KINDS, ExtractSettings, extraction_schema
 from curator.extract.guided import guided_schema
 from curator.extract.prompts import TemplateChooser
 from curator.llm.endpoint import open_endpoint
 from curator.llm.engine import StructuredEngine, StructuredRequest
-from curator.store.extraction import chunks_by_id
+from curator.store.extract_queue import chunks_by_id
 from curator.store.pairs import get_pair
 from curator.store.regenerations import next_attempt, record_preview
 from curator.store.runs import finish_run, start_run, update_counts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from curator.store.rows import as_dict, insert, redact_text
@@ -72,6 +72,19 @@ def add_chunk(conn: sqlite3.Connection, document_id: int, seq: int, text: str, c
         "document_id": document_id, "seq": seq, "text": text, "char_start": char_start, "char_end": char_end,
         "token_estimate": token_estimate, "time_start": time_start, "time_end": time_end,
     })
+
+
+def add_chunk_rows(conn: sqlite3.Connection, document_id: int, text: str,
+                   spans: Sequence[tuple[int, int, int, float | None, float | None]]) -> None:
+    """The rows `add_chunk` writes, in one statement for a page's few dozen chunks instead of one each.
+
+    Each span is (char_start, char_end, token_estimate, time_start, time_end); its position is the seq.
+    """
+    conn.executemany(
+        "INSERT INTO chunks (document_id, seq, text, char_start, char_end, token_estimate, time_start, time_end)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(document_id, seq, text[start:end], start, end, tokens, time_start, time_end)
+         for seq, (start, end, tokens, time_start, time_end) in enumerate(spans)])
 
 
 def get_document(conn: sqlite3.Connection, document_id: int) -> dict[str, Any] | None:

@@ -52,6 +52,14 @@ def set_status(conn: sqlite3.Connection, pair_id: int, status: str, actor: str, 
          _audit_view(get_pair(conn, pair_id)), reason)
 
 
+def answers_of(conn: sqlite3.Connection, pair_ids: list[int]) -> dict[int, str]:
+    """The answer of each pair, by id (the review list's rows carry only the question)."""
+    if not pair_ids:
+        return {}
+    marks = ",".join("?" * len(pair_ids))
+    return dict(conn.execute(f"SELECT id, answer FROM qa_pairs WHERE id IN ({marks})", pair_ids).fetchall())
+
+
 def revise_pair(conn: sqlite3.Connection, pair_id: int, actor: str, *, reason: str | None = None,
                 action: str = "edit", **changes: Any) -> int:
     """Save an edit as a new revision; the old row stays, marked superseded and linked from the new one."""

@@ -46,9 +46,26 @@ def regeneration_events(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     person confirmed the regeneration itself (the `regenerate` review row of the pair it replaced names a
     person rather than `machine:extract`).
     """
-    rows = conn.execute(
-        "SELECT p.id, json_extract(p.meta, '$.regenerated_from') AS olds FROM qa_pairs p"
-        " WHERE json_extract(p.meta, '$.regenerated_from') IS NOT NULL ORDER BY p.id")
+    # Every regeneration leaves `regenerate` review rows (on the replaced pairs, and with a reviewer's
+    # confirmation on the new ones too): the pairs they name lead to the new pairs, without reading every
+    # pair's meta.
+    touched = [r[0] for r in conn.execute("SELECT DISTINCT pair_id FROM reviews WHERE action = 'regenerate'")]
+    candidates: set[int] = set()
+    for lo in range(0, len(touched), 900):
+        part = touched[lo:lo + 900]
+        for pid, successors in conn.execute(
+                f"SELECT id, json_extract(meta, '$.superseded_by') FROM qa_pairs WHERE id IN"
+                f" ({', '.join('?' * len(part))})", part):
+            candidates.add(pid)
+            candidates.update(int(x) for x in (from_json(successors) or []))
+    wanted = sorted(candidates)
+    rows = []
+    for lo in range(0, len(wanted), 900):
+        part = wanted[lo:lo + 900]
+        rows += conn.execute(
+            f"SELECT id, json_extract(meta, '$.regenerated_from') AS olds FROM qa_pairs WHERE id IN"
+            f" ({', '.join('?' * len(part))}) AND json_extract(meta, '$.regenerated_from') IS NOT NULL", part).fetchall()
+    rows.sort(key=lambda r: r["id"])
     out = []
     for row in rows:
         olds = [int(x) for x in (from_json(row["olds"]) or [])]

@@ -409,9 +409,3 @@ def _log_undo(conn: sqlite3.Connection, pair_id: int, actor: str, review_id: int
     """An undo that changed nothing is still logged, so the log says why the pair stayed."""
     return conn.execute("INSERT INTO reviews (pair_id, action, actor, before, after, reason) VALUES (?, 'undo', ?,"
                         " NULL, NULL, ?)", (pair_id, actor, f"undo of review {review_id}: {why}")).lastrowid
-
-
-def decision_counts(conn: sqlite3.Connection, actor: str) -> dict[str, Any]:
-    """How many decisions `actor` made (for a session summary)."""
-    return {a: n for a, n in conn.execute("SELECT action, COUNT(*) FROM reviews WHERE actor = ? GROUP BY action",
-                                          (actor,))}

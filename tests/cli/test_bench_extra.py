@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from curator.cli.app import load_benchmark
+from curator.cli.common import load_benchmark
 from curator.errors import CuratorError
 
 

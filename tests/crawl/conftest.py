@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from curator.crawl import CrawlSettings, run_crawl
-from curator.crawl.pool import extraction_pool
+from curator.crawl.process_pool import extraction_pool
 
 
 @dataclass

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from curator.crawl.pool import ExtractionPool, WorkerLost
+from curator.crawl.process_pool import ExtractionPool, WorkerLost
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_a_pool_serves_one_event_loop_after_another_even_after_a_cancelled_one()
 
 def test_the_extraction_processes_import_none_of_the_crawling_side():
     # Each crawl starts its extraction processes anew: what they import is time the crawl waits for.
-    code = ("import sys, curator.crawl.extraction; "
+    code = ("import sys, curator.crawl.page_text; "
             "print(sorted(m for m in ('httpx', 'curator.crawl.runner', 'curator.crawl.fetch') "
             "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
@@ -109,7 +109,7 @@ def test_the_extraction_processes_do_not_run_the_program_that_started_them(tmp_p
         if __name__ != "__main__":  # multiprocessing runs a process's main script as __mp_main__
             pathlib.Path({str(marker)!r}).write_text(str(os.getpid()))
         if __name__ == "__main__":
-            from curator.crawl.pool import ExtractionPool
+            from curator.crawl.process_pool import ExtractionPool
             pool = ExtractionPool(2)
             async def main():
                 return await asyncio.gather(*(pool.run(abs, -n) for n in range(4)))

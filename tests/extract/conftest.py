@@ -7,11 +7,11 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from tests.support.scripted_llm import ScriptedLLM
 from curator.config import load_config
 from curator.store import transaction
 from curator.store.catalog import add_chunk, add_document, add_source
 from curator.workspace import Workspace
+from tests.support.scripted_llm import ScriptedLLM
 
 SECRET = "sk-test-7f3c9d2e1b0a4f58a6c3e9d1"
 

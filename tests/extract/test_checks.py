@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from curator.extract.checks import ExtractionCheck, ground, is_question
-from curator.extract.extraction import extraction_schema
+from curator.extract.extractor import extraction_schema
 from curator.llm.parsing import extract_json, parse_answer, schema_errors
 
 CHUNK = ("Under CIF the seller pays freight and insurance to the named port of destination. "

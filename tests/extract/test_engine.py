@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from curator.extract.extractor import extraction_schema
 from curator.llm.engine import Endpoint, StructuredEngine, StructuredRequest, _canonical
-from curator.extract.extraction import extraction_schema
 from curator.store.llm_calls import request_hash
 
 SCHEMA = extraction_schema(5)

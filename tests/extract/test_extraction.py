@@ -9,7 +9,7 @@ import pytest
 
 from curator.errors import CuratorError
 from curator.extract.stage import run_extraction
-from curator.store.extraction import failed_chunks
+from curator.store.extract_queue import failed_chunks
 from curator.store.pairs import history, set_status
 
 from .conftest import add_chunks, lecture, point_at, set_config

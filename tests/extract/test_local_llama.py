@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from curator.extract.extraction import extraction_schema
-from curator.llm.parsing import extract_json, schema_errors
+from curator.extract.extractor import extraction_schema
 from curator.extract.stage import run_extraction
+from curator.llm.parsing import extract_json, schema_errors
 
 from .conftest import add_chunks, set_config
 

@@ -10,9 +10,9 @@ import sys
 import time
 from collections import Counter
 
-from tests.support.scripted_llm import ScriptedLLM
 from curator.extract.stage import run_extraction
 from curator.workspace import init_workspace
+from tests.support.scripted_llm import ScriptedLLM
 
 from .conftest import add_chunks, lecture, point_at
 

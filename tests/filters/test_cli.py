@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 
-from tests.support.planted import pairwise_scores, planted_set
 from tests.filters.conftest import add_pairs
+from tests.support.planted import pairwise_scores, planted_set
 
 PAIRS = [("What is a bill of lading?", "A document of title issued by the carrier."),
          ("What is a bill of ladng?", "A document of title issued by the carrier."),

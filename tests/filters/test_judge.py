@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.scripted_llm import ScriptedLLM
 from curator.filters.decisions import failing_pairs
 from curator.filters.run import run_filters
 from curator.store import transaction
 from curator.store.catalog import add_chunk, add_document, add_source
 from tests.filters.conftest import active, add_pairs, set_filters, settings_of
+from tests.support.scripted_llm import ScriptedLLM
 
 
 @pytest.fixture

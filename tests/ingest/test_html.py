@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import trafilatura
 
-from tests.support.sites import write_site
 from curator.ingest.html import TRAFILATURA_OPTIONS, html_to_markdown
+from tests.support.sites import write_site
 
 # A lecture page with the markup the markdown writer handles itself and the markup it leaves to trafilatura.
 _RICH_PAGE = """<html><head><title>Incoterms</title></head><body><nav><a href="/">Home</a></nav><main><article>

@@ -72,7 +72,7 @@ class Pair:
 
 @pytest.fixture
 def pair(capsys, monkeypatch) -> Pair:
-    from curator.cli.app import err, out
+    from curator.cli.common import err, out
 
     monkeypatch.setattr(out, "width", 400)   # no wrapping in the middle of a message
     monkeypatch.setattr(err, "width", 400)

@@ -95,9 +95,9 @@ def test_dpo_on_the_base_model_trains_a_fresh_adapter(tiny_model, pref_version, 
 
 def test_a_version_without_preferences_is_refused_with_a_clear_message(tiny_model, tmp_path):
     version = write_version(tmp_path / "versions", all_pairs())
-    run_dir = plan_dpo(version, tmp_path / "runs", base=str(tiny_model), preset_name="smoke", overrides={})
     with pytest.raises(Exception, match="holds no preference records"):
-        execute_dpo(run_dir, log=lambda _: None)
+        plan_dpo(version, tmp_path / "runs", base=str(tiny_model), preset_name="smoke", overrides={})
+    assert not (tmp_path / "runs").exists()  # refused before any run folder was made
 
 
 def _run_cli(args):

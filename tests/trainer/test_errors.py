@@ -31,3 +31,12 @@ def test_curator_train_prints_a_trainer_error_as_one_line(workspace, curator_cmd
     assert result.returncode == 1
     assert "unknown preset 'huge'" in result.stderr and "Traceback" not in result.stderr
     assert not list(workspace.path("runs").glob("*/run.json")), "a refused plan leaves no run folder"
+
+
+def test_dpo_settings_errors_are_settings_errors_too():
+    from trainer.dpo import dpo_preset
+
+    with pytest.raises(SettingsError, match="unknown preset 'huge'"):
+        dpo_preset("huge")
+    with pytest.raises(SettingsError, match="unknown DPO setting"):
+        dpo_preset("smoke").updated(nonsense=1)

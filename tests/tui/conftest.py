@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.workspaces import generate_review_workspace
 from curator.workspace import Workspace, init_workspace, open_workspace
+from tests.support.workspaces import generate_review_workspace
 
 SIZE = (120, 36)
 

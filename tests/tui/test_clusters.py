@@ -9,7 +9,7 @@ from curator.filters.run import run_filters
 from curator.store import transaction
 from curator.store.pairs import add_pair, history
 from curator.tui import build_app
-from curator.tui.screens.review_extra import ClusterDialog
+from curator.tui.screens.review_stages import ClusterDialog
 from curator.tui.widgets.dialogs import MessageDialog
 
 from .conftest import SIZE, plain

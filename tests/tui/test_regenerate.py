@@ -8,15 +8,15 @@ import asyncio
 
 import pytest
 
-from tests.support.scripted_llm import ScriptedLLM
 from curator.extract.stage import run_extraction
 from curator.store import transaction
 from curator.store.catalog import add_chunk, add_document, add_source
 from curator.store.pairs import get_pair
 from curator.tui import build_app
-from curator.tui.screens.review_extra import RegeneratePreview
+from curator.tui.screens.review_stages import RegeneratePreview
+from tests.support.scripted_llm import ScriptedLLM
 
-from .conftest import SIZE, plain
+from .conftest import SIZE
 
 CHUNK = ("Under FOB terms the seller clears the goods for export. Risk passes to the buyer when the goods are "
          "on board the vessel at the named port of shipment.")

@@ -13,7 +13,7 @@ from curator.filters.run import run_filters
 from curator.store.pairs import get_pair, history
 from curator.store.review_actions import decide
 from curator.tui import build_app
-from curator.tui.screens.review_extra import ClusterDialog
+from curator.tui.screens.review_stages import ClusterDialog
 
 from .conftest import SIZE
 from .test_clusters import _duplicates, _open

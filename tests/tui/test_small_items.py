@@ -8,7 +8,7 @@ import pytest
 from curator.filters.run import run_filters
 from curator.store.pairs import get_pair
 from curator.tui import build_app
-from curator.tui.screens.review_extra import ClusterDialog
+from curator.tui.screens.review_stages import ClusterDialog
 from curator.tui.widgets.dialogs import ConfirmDialog, MessageDialog, ReasonPicker
 
 from .conftest import SIZE, plain

@@ -13,7 +13,7 @@ from curator.filters.settings import FilterSettings
 from curator.preferences import collect
 from curator.store import transaction
 from curator.store.catalog import add_chunk, add_document, add_source
-from curator.store.extraction import store_pairs
+from curator.store.extract_queue import store_pairs
 from curator.store.pairs import add_pair, set_status
 from curator.store.review_actions import decide, save_edit, undo_last
 from curator.versions import create_version, export_version, verify_version, version_stats

@@ -290,17 +290,17 @@ class ReviewScreen(ReviewKeyActions, Screen):
         elif message.what == "undo":
             self._after_undo(message.value)
         elif message.what == "regen_preview":
-            from curator.tui.screens.review_extra import show_preview
+            from curator.tui.screens.review_stages import show_preview
             show_preview(self, message.value)
         elif message.what == "regen_keep":
-            from curator.tui.screens.review_extra import show_kept
+            from curator.tui.screens.review_stages import show_kept
             show_kept(self, message.value)
         elif message.what == "regen_discard":
             self.notify("Discarded the new pairs; nothing changed.")
         elif message.what == "restore":
             self._after_restore(message.value)
         elif message.what == "explain":
-            from curator.tui.screens.review_extra import show_explanation
+            from curator.tui.screens.review_stages import show_explanation
             show_explanation(self, message.key, message.value)
         elif message.what == "keeper":
             self.pairs.forget_rows([m["id"] for m in (message.value or {}).get("members", [])])

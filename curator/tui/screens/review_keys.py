@@ -90,7 +90,7 @@ class ReviewKeyActions:
         self._write("restore", pair_id, actions.restore, pair_id, self.ctx.actor)
 
     def action_regenerate_chunk(self) -> None:
-        from curator.tui.screens.review_extra import regenerate
+        from curator.tui.screens.review_stages import regenerate
         regenerate(self, chunk=True)
 
     def action_select(self) -> None:
@@ -155,15 +155,15 @@ class ReviewKeyActions:
         self.apply_filter(ReviewFilter(), keep_cursor=False)  # a fresh start: the first pending pair
 
     def action_cluster(self) -> None:
-        from curator.tui.screens.review_extra import open_cluster
+        from curator.tui.screens.review_stages import open_cluster
         open_cluster(self)
 
     def action_regenerate(self) -> None:
-        from curator.tui.screens.review_extra import regenerate
+        from curator.tui.screens.review_stages import regenerate
         regenerate(self)
 
     def action_explain(self) -> None:
-        from curator.tui.screens.review_extra import explain
+        from curator.tui.screens.review_stages import explain
         explain(self)
 
     def action_refresh(self) -> None:

@@ -50,7 +50,7 @@ except ImportError:  # not on Linux: pipes keep their default size
     fcntl = None  # type: ignore[assignment]
 
 # What the fork server imports once for all workers; forkserver_setup first, so that it is in place for them.
-_PRELOAD = ["curator.crawl.forkserver_setup", "curator.crawl.extraction"]
+_PRELOAD = ["curator.crawl.forkserver_setup", "curator.crawl.page_text"]
 _PIPE_BYTES = 1 << 20  # room for a page queued behind the one in work, and for a result the loop has not read
 # Jobs a worker holds: the one in work and two queued. With one queued, the workers of a two-core machine
 # waited for their next page about 3% of the time (the crawling process, sharing the cores, was late).

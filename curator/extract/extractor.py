@@ -30,7 +30,7 @@ from curator.ingest.model_text import ModelText, model_text
 from curator.llm.engine import CallOutcome, EngineStopped, StructuredEngine, StructuredRequest
 from curator.schemas import load_schema
 from curator.store.connection import transaction
-from curator.store.extraction import chunk_location, claim_chunks, store_failure, store_pairs
+from curator.store.extract_queue import chunk_location, claim_chunks, store_failure, store_pairs
 from curator.store.runs import mark_interrupted_runs
 
 ANSWER_KINDS = ("invalid", "refusal", "length")  # the model answered, badly; anything else is the endpoint's fault

@@ -1,13 +1,21 @@
-"""What `curator train/eval/chat/serve` need from the workspace: version folders, run folders, the judge."""
+"""Training on the workspace: version and run folders, the judge on the LLM engine, and each train and eval
+recorded as a stage run (with the eval_low flags an evaluation writes back for review).
+
+The trainer package knows nothing of the store; this module is where the two meet, so the CLI
+and the app record runs the same way.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from curator.errors import CuratorError
+from curator.store.evaluations import write_eval_low
+from curator.store.runs import stage_run
 from curator.workspace import Workspace
 
 
@@ -96,3 +104,45 @@ def judge_for(ws: Workspace, conn: sqlite3.Connection, enabled: bool, run_id: in
     endpoint = Endpoint.from_config(llm)
     warn_if_keyless(endpoint.base_url, endpoint.api_key_env)
     return EngineJudge(endpoint, conn, run_id), ""
+
+
+def recorded_training(conn: sqlite3.Connection, run_dir: Path, version_dir: Path, gpus: int, method: str,
+                      train: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run `train` (it returns the run's manifest) inside one recorded `train` stage run."""
+    with stage_run(conn, "train", {"run": run_dir.name, "version": str(version_dir), "gpus": gpus,
+                                   "method": method}) as counts:
+        counts["run"] = run_dir.name
+        manifest = train()
+        counts.update({k: manifest.get("results", {}).get(k) for k in ("steps", "tokens_per_s", "final_loss")})
+    return manifest
+
+
+def recorded_evaluation(ws: Workspace, conn: sqlite3.Connection, run_dir: Path, version_dir: Path | None, *,
+                        settings: Any, judge: bool, embedding_model: str, limit: int,
+                        log: Callable[[str], None], progress: Callable[[str, int, int], None] | None = None,
+                        ) -> dict[str, Any]:
+    """Evaluate a run inside one recorded `eval` stage run; flag its low pairs eval_low in the store.
+
+    The report's eval_low.flagged_in_store says how many pairs were flagged; a DPO run on an SFT run also gets
+    `comparison` (base, SFT and SFT+DPO in one report).
+    """
+    from trainer.evaluate import EvalOptions, evaluate
+
+    cfg = ws.config["train"]
+    with stage_run(conn, "eval", {"run": run_dir.name, "version": str(version_dir or "")}) as counts:
+        scorer, reason = judge_for(ws, conn, judge, counts["run_id"])
+        options = EvalOptions(version_dir=version_dir, settings=settings, judge=scorer, judge_off_reason=reason,
+                              embedding_model=embedding_model, low_semscore=cfg["eval_low_semscore"],
+                              low_judge=cfg["eval_low_truthfulness"], limit=limit)
+        report = evaluate(run_dir, options, log=log, progress=progress)
+        from trainer.compare import compare  # a DPO run on SFT: base, SFT and SFT+DPO in one report
+
+        comparison = compare(run_dir, report, options, log=log, progress=progress)
+        if comparison:
+            report["comparison"] = comparison
+        flagged = write_eval_low(conn, run_dir, report, counts["run_id"])
+        report["eval_low"]["flagged_in_store"] = flagged
+        counts.update({"test_pairs": report["test_pairs"], "eval_low": len(report["eval_low"]["pairs"]),
+                       "semscore_base": report["base"]["semscore"].get("mean"),
+                       "semscore_fine_tuned": report["fine_tuned"]["semscore"].get("mean")})
+    return report

@@ -180,7 +180,3 @@ def failed_chunks(conn: sqlite3.Connection, limit: int | None = None) -> list[di
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [redact_data(dict(r)) for r in conn.execute(sql)]  # shown on screen: rows older than redaction too
-
-
-def pairs_of_chunk(conn: sqlite3.Connection, chunk_id: int) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute("SELECT * FROM qa_pairs WHERE chunk_id = ? ORDER BY id", (chunk_id,))]

@@ -13,8 +13,8 @@ from typing import Any
 import openai
 
 from curator.errors import ConfigError
+from curator.llm.backends import BACKENDS
 from curator.llm.http_guard import too_large_cause
-from curator.llm.wire import BACKENDS
 from curator.secrets import credentials_problem, env_name_problem
 
 FATAL_KINDS = frozenset({"auth", "bad_request", "not_found"})

@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from curator.errors import CuratorError
-from curator.ingest.chunking import ChunkPlan, plan_text_chunks, plan_transcript_chunks
 from curator.crawl.kinds import media_type
 from curator.crawl.links import page_links, robots_meta
+from curator.errors import CuratorError
+from curator.ingest.chunking import ChunkPlan, plan_text_chunks, plan_transcript_chunks
 from curator.ingest.decode import decode_bytes
 from curator.ingest.html import html_to_markdown
 from curator.ingest.language import detect_language
