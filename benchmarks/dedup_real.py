@@ -4,8 +4,10 @@ Sources, read from Debian packages installed on the machine (nothing is committe
 nothing downloaded at run time):
 
 - prose: sentences of the Python 3.11 documentation sources
-  (`python3.11-doc`, /usr/share/doc/python3.11-doc/html/_sources; PSF licence);
-  each sentence is a question, the sentence after it its answer;
+  (`python3.11-doc`, /usr/share/doc/python3.11-doc/html/_sources; PSF licence),
+  about 7,800 at the margin, then those of indented entries (functions, classes),
+  then sentences of FOLDOC's definitions; each sentence is a
+  question, the sentence after it its answer;
 - glossaries: V.E.R.A. (`dict-vera`, computer acronyms, GFDL 1.1+) and FOLDOC
   (`dict-foldoc`, the Free On-line Dictionary of Computing, GFDL 1.1+);
 - synonyms: WordNet 3.0 (`wordnet-base`, the WordNet licence), for words with a
@@ -95,6 +97,53 @@ def doc_sentences(limit: int) -> list[tuple[str, str]]:
                     seen.add(key)
                     out.append((a, b))
     random.Random(17).shuffle(out)
+    if len(out) < limit:  # about 7,800 such sentences at the margin; then the indented ones (API entries)
+        out.extend(_indented_doc_sentences(seen, limit - len(out)))
+    if len(out) < limit:  # and then FOLDOC's definitions
+        out.extend(_foldoc_sentences(seen, limit - len(out)))
+    return out[:limit]
+
+
+def _indented_doc_sentences(seen: set[str], limit: int) -> list[tuple[str, str]]:
+    """Sentences of the indented paragraphs (function and class entries), code blocks left out."""
+    out: list[tuple[str, str]] = []
+    for path in sorted(DOCS.rglob("*.rst.txt")):
+        paragraph: list[str] = []
+        code = False
+        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines() + [""]:
+            stripped = raw.strip()
+            if stripped and raw[:1] in " \t" and not code and not stripped.startswith(("..", ":", ">>>", "|")):
+                paragraph.append(stripped)
+                continue
+            if paragraph:
+                text = _clean(" ".join(paragraph))
+                sentences = [x for x in _SENTENCE.split(text) if x]
+                for a, b in zip(sentences, sentences[1:]):
+                    key = a.casefold()
+                    if 40 <= len(a) <= 180 and len(a.split()) >= 7 and key not in seen and 10 <= len(b) <= 300:
+                        seen.add(key)
+                        out.append((a, b))
+                paragraph = []
+            if stripped:
+                code = stripped.endswith("::") or (code and raw[:1] in " \t")
+            elif not stripped:
+                pass
+    random.Random(19).shuffle(out)
+    return out[:limit]
+
+
+def _foldoc_sentences(seen: set[str], limit: int) -> list[tuple[str, str]]:
+    """(sentence, next sentence) from FOLDOC's definitions, distinct from those already taken."""
+    out: list[tuple[str, str]] = []
+    for _term, definition in _dictd("foldoc"):
+        text = " ".join(re.sub(r"[{}]", "", definition).split())
+        sentences = [x for x in _SENTENCE.split(text) if x]
+        for a, b in zip(sentences, sentences[1:]):
+            key = a.casefold()
+            if 30 <= len(a) <= 180 and len(a.split()) >= 5 and key not in seen and 10 <= len(b) <= 300:
+                seen.add(key)
+                out.append((a, b))
+    random.Random(18).shuffle(out)
     return out[:limit]
 
 

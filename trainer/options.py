@@ -56,6 +56,13 @@ TRAINING_OPTIONS: tuple[TrainingOption, ...] = (
     TrainingOption("compile", "--no-compile", "Do not torch.compile the decoder layers.", bool, switch_value=False),
     TrainingOption("gradient_checkpointing", "--gradient-checkpointing", "Recompute activations in the backward "
                    "pass: less memory, slower steps.", bool, switch_value=True),
+    TrainingOption("min_steps", "--min-steps", "Optimizer steps the default preset's recipe aims for at least.", int),
+    TrainingOption("validation_fraction", "--validation-fraction", "Share of the train split's source items held "
+                   "out to measure validation loss (0: none).", float),
+    TrainingOption("eval_every", "--eval-every", "Optimizer steps between validation losses (default: about ten "
+                   "per run).", int),
+    TrainingOption("patience", "--patience", "Validation losses without improvement before training stops "
+                   "(0: never stop early).", int),
 )
 
 

@@ -96,22 +96,32 @@ def examples_per_step(n_train: int) -> int:
     return next((b for limit, b in BATCH_EXAMPLES if n_train < limit), LARGE_BATCH_EXAMPLES)
 
 
-def fit_to_data(hyper: Hyper, n_train: int, mean_length: float, given: set[str]) -> tuple[Hyper, dict[str, Any]]:
-    """The recipe rule: batch size and epochs from the train split's size and mean example length.
+def fit_to_data(hyper: Hyper, lengths: Any, given: set[str]) -> tuple[Hyper, dict[str, Any]]:
+    """The recipe rule: batch size and epochs from the train split's size and example lengths (tokens).
 
     A step takes `examples_per_step(n)` examples on average (batch_tokens = that many mean-length examples),
     and the epochs are raised (from the preset's, up to MAX_AUTO_EPOCHS) until the run makes at least
-    `min_steps` optimizer steps, so that a small version still learns its format and when to stop. Settings
-    in `given` (the user's own) are left alone. Returns the new settings and what the rule decided.
+    `min_steps` optimizer steps, counted on the batches the run will really get (short examples share a
+    budget, so a batch often holds more than the average). Settings in `given` (the user's own) are left
+    alone. Returns the new settings and what the rule decided.
     """
+    import numpy as np
+
+    from trainer.data import token_batches
+
+    lengths = np.asarray(lengths, dtype=np.int64)
+    n_train = len(lengths)
     if not hyper.auto_recipe or n_train == 0:
         return hyper, {}
+    mean_length = float(lengths.mean())
     batch = examples_per_step(n_train)
     changes: dict[str, Any] = {}
     if "batch_tokens" not in given:
         changes["batch_tokens"] = max(256, int(math.ceil(batch * max(mean_length, 1.0) / 64) * 64))
         changes["max_batch_size"] = max(hyper.max_batch_size, 4 * batch)
-    per_epoch = max(1, round(n_train / batch))
+    sized = hyper.updated(**changes)
+    per_epoch = max(1, len(token_batches(lengths, sized.batch_tokens, sized.max_batch_size, hyper.seed, 0))
+                    // max(1, hyper.grad_accum))
     if "epochs" not in given and not hyper.max_steps:
         changes["epochs"] = float(min(MAX_AUTO_EPOCHS, max(hyper.epochs, math.ceil(hyper.min_steps / per_epoch))))
     fitted = hyper.updated(**changes)
@@ -119,4 +129,5 @@ def fit_to_data(hyper: Hyper, n_train: int, mean_length: float, given: set[str])
                             f"{dict((f'<{limit}', b) for limit, b in BATCH_EXAMPLES)}, else {LARGE_BATCH_EXAMPLES}; "
                             f"epochs raised until >= {hyper.min_steps} steps (at most {MAX_AUTO_EPOCHS})",
                     "train_examples": n_train, "mean_length": round(mean_length, 1),
-                    "examples_per_step": batch, "expected_steps": int(per_epoch * fitted.epochs), **changes}
+                    "examples_per_step": batch, "steps_per_epoch": per_epoch,
+                    "expected_steps": int(per_epoch * fitted.epochs), **changes}

@@ -107,8 +107,7 @@ def execute(run_dir: Path, *, merge: bool = False, report_to: str = "",
                                             hyper.validation_min_train, hyper.seed)
     data = build([encoded[i] for i in train_rows], max_length)
     validation = build([encoded[i] for i in val_rows], max_length) if val_rows else None
-    hyper, recipe = fit_to_data(hyper, len(data), float(data.lengths.mean()) if len(data) else 0.0,
-                                set(manifest.get("given", [])))
+    hyper, recipe = fit_to_data(hyper, data.lengths, set(manifest.get("given", [])))
     manifest.update({
         "status": "running", "started_at": manifest.get("started_at") or environment.now(),
         "version": {"id": version.id, "path": str(version.path), "train_pairs": len(version.train),

@@ -130,7 +130,7 @@ def failing_cmd(
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many pairs (0: all).")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """The pending pairs that today's [filters] limits fail, from the stored scores (instant: nothing recomputed)."""
+    """The pending pairs that today's filter limits (curator.toml) fail, from the stored scores (instant: nothing recomputed)."""
     from curator.filters.decisions import failing_pairs
     from curator.filters.settings import FilterSettings
 

@@ -22,8 +22,8 @@ class FilterSettings:
     # semantic duplicates (sentence embeddings)
     semantic: bool = True
     semantic_model: str = ""
-    semantic_threshold: float = 0.9
-    semantic_floor: float = 0.85
+    semantic_threshold: float = 0.8
+    semantic_floor: float = 0.75
     semantic_answer_threshold: float = 0.8  # no longer used: a semantic duplicate needs the same answer
     semantic_batch_size: int = 128
     semantic_max_tokens: int = 64

@@ -31,6 +31,8 @@ import numpy as np
 _TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F](?:[A-Za-z0-9\u00C0-\u024F'+#_./:-]*[A-Za-z0-9\u00C0-\u024F+#])?")
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 _INNER_SYMBOL = re.compile(r"[+#_./:-]")
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _tokens(text: str) -> list[tuple[int, str]]:
@@ -46,18 +48,19 @@ def subjects_of(text: str) -> frozenset[str]:
     letters = [t for _, t in tokens if t[:1].isalpha()]
     capital = sum(t[:1].isupper() for t in letters)
     shouting = sum(t.isupper() and len(t) > 1 for t in letters)
-    words = max(len(letters), sum(any(ch.isalpha() for ch in w) for w in text.split()))  # Hangul words count too
+    words = max(len(letters), sum(1 for w in text.split() if _LETTER.search(w)))  # Hangul words count too
     case_says_nothing = bool(letters) and (shouting * 2 > words or capital * 3 > words * 2)
     found = set()
     for k, (start, token) in enumerate(tokens):
-        if any(ch.isdigit() for ch in token) or _INNER_SYMBOL.search(token.rstrip("+#")) or token.endswith(("+", "#")):
+        if _DIGIT.search(token) or _INNER_SYMBOL.search(token.rstrip("+#")) or token.endswith(("+", "#")):
             found.add(token.casefold())
             continue
         if case_says_nothing or not token[:1].isalpha():
             continue
-        if any(ch.isupper() for ch in token[1:]):
+        rest = token[1:]
+        if rest != rest.lower():  # a capital after the first letter
             found.add(token.casefold())
-        elif token[:1].isupper() and k > 0 and not _SENTENCE_END.search(text[:start]):
+        elif token[:1].isupper() and k > 0 and not _SENTENCE_END.search(text, 0, start):
             found.add(token.casefold())
     return frozenset(found)
 

@@ -66,3 +66,13 @@ def test_judge_scores_before_and_after_and_is_plotted(trained_run):
     assert (trained_run / "eval" / "truthfulness.png").exists()
     low = {p["pair_id"] for p in report["eval_low"]["pairs"] if p["truthfulness"] == 2}
     assert low  # a truthfulness of 2 is at the eval_low threshold
+
+
+def test_without_an_embedding_model_the_answers_wait_for_semscore(trained_run):
+    report = evaluate(trained_run, EvalOptions(settings=Settings(max_new_tokens=4), embedding_model="none"),
+                      log=lambda _: None)
+    answers = [json.loads(line) for line in (trained_run / "eval" / "answers.jsonl").read_text().splitlines()]
+    assert report["embedding_model"] == "none" and report["base"]["semscore"] == {"count": 0}
+    assert all(a[side]["semscore"] is None and a[side]["answer"] is not None
+               for a in answers for side in ("base", "fine_tuned"))
+    assert "SemScore" not in report["eval_low"]["rule"] or report["eval_low"]["count"] == 0

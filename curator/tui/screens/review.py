@@ -82,6 +82,7 @@ class ReviewScreen(ReviewKeyActions, Screen):
         # Other reviewers and processes write to the same store: SQLite's data_version (on the writer's own
         # connection, so this app's writes do not count) tells us, once a second, without reading any table.
         self.watcher = self.set_interval(1.0, self._watch_store, name="watch the store")
+        self._watch_store()  # the baseline now, so a write during the first second is not missed
 
     # -- other writers ----------------------------------------------------------------------------
 
@@ -375,7 +376,7 @@ class ReviewScreen(ReviewKeyActions, Screen):
         detail_ok = (pairs.current_id is None and self._detail is None) or \
             (self._detail is not None and self._detail["pair"]["id"] == pairs.current_id)
         return (self._ids_for == self.filter and self._writes == 0 and detail_ok and pairs.rows_loaded
-                and bool(self.counts))
+                and bool(self.counts) and self._data_version is not None)
 
     async def wait_settled(self, condition: Any = None, timeout: float = 60.0) -> None:
         """Wait until the screen is settled (and `condition()` holds), woken by each change, not polling."""

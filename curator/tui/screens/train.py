@@ -63,7 +63,7 @@ class TrainScreen(Screen):
         with Vertical(id="train-form"):
             with Horizontal():
                 yield Label("run")
-                yield Select([], prompt="no run yet: ctrl+t launches one", id="train-run")
+                yield Select([], prompt="no run yet (ctrl+t)", id="train-run")
                 yield Static("", id="train-progress")
             with Horizontal():
                 yield Label("version")
@@ -85,6 +85,14 @@ class TrainScreen(Screen):
                 yield Static("Evaluation: run ctrl+e after training to compare the model before and after.",
                              id="eval-body")
         yield CuratorFooter()
+
+    def on_resize(self) -> None:
+        """On a short terminal (24 rows) the form's fields take one row each, leaving room for the loss and log."""
+        short = self.app.size.height < 30
+        self.query_one("#train-form").set_class(short, "-compact")
+        for widget in self.query("#train-form Select, #train-form Input"):
+            if widget.compact != short:
+                widget.compact = short
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._follow)
