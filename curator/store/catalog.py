@@ -87,6 +87,17 @@ def add_chunk_rows(conn: sqlite3.Connection, document_id: int, text: str,
          for seq, (start, end, tokens, time_start, time_end) in enumerate(spans)])
 
 
+def has_chunks(conn: sqlite3.Connection, document_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM chunks WHERE document_id = ? LIMIT 1", (document_id,)).fetchone() is not None
+
+
+def cue_spans(conn: sqlite3.Connection, document_id: int) -> list[dict[str, Any]]:
+    """A document's cues in text order: char_start, char_end, time_start, time_end."""
+    rows = conn.execute("SELECT char_start, char_end, time_start, time_end FROM cues WHERE document_id = ?"
+                        " ORDER BY char_start", (document_id,)).fetchall()
+    return [dict(r) for r in rows]
+
+
 def get_document(conn: sqlite3.Connection, document_id: int) -> dict[str, Any] | None:
     return as_dict(conn.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone())
 
