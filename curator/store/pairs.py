@@ -78,6 +78,12 @@ def answers_of(conn: sqlite3.Connection, pair_ids: list[int]) -> dict[int, str]:
     return dict(conn.execute(f"SELECT id, answer FROM qa_pairs WHERE id IN ({marks})", pair_ids).fetchall())
 
 
+def live_pairs_of_chunk(conn: sqlite3.Connection, chunk_id: int) -> list[sqlite3.Row]:
+    """A chunk's pairs that no revision replaced, oldest first (what a regeneration may replace)."""
+    return conn.execute("SELECT id, status, revision, origin, question, answer FROM qa_pairs WHERE chunk_id = ?"
+                        " AND status != 'superseded' ORDER BY id", (chunk_id,)).fetchall()
+
+
 def revise_pair(conn: sqlite3.Connection, pair_id: int, actor: str, *, reason: str | None = None,
                 action: str = "edit", **changes: Any) -> int:
     """Save an edit as a new revision; the old row stays, marked superseded and linked from the new one."""
