@@ -64,6 +64,11 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("COMMIT")
 
 
+def data_version(conn: sqlite3.Connection) -> int:
+    """SQLite's counter that changes when another connection commits (the app watches it for other writers)."""
+    return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
 def integrity_problems(conn: sqlite3.Connection) -> list[str]:
     """What SQLite's integrity and foreign-key checks find; an empty list means healthy."""
     try:

@@ -19,7 +19,7 @@ import polars as pl
 
 from curator.store import transaction
 from curator.store.pairs import pair_statuses, set_status
-from curator.versions.query import flagged_pair_ids
+from curator.store.version_reads import flagged_pair_ids
 from curator.versions.verify import open_version
 from curator.workspace import Workspace
 

@@ -12,13 +12,13 @@ transcript times its evidence spans. Chunk spans, documents and sources are
 joined in polars, where the filters are applied too: pairs with an excluding
 flag (config [version].exclude_flags, or a judge score under
 [filters].judge_min_quality) and pairs with an empty question or answer stay out.
+The statements themselves are in curator.store.version_reads.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import sqlite3
 import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,46 +32,27 @@ import polars as pl
 import pyarrow as pa
 
 from curator.errors import CuratorError
+from curator.store.version_reads import (
+    DOCUMENTS,
+    FLAGS,
+    REVIEWS,
+    SOURCES,
+    calls_sql,
+    chunks_sql,
+    cue_times_sql,
+    id_list,
+    pair_span_sql,
+    pairs_sql,
+    status_literals,
+)
 from curator.versions.identity import split_column, split_groups
 
 I, F, S = pl.Int64, pl.Float64, pl.String
 PARALLEL_MIN_PAIRS = 100_000  # below this, splitting the read costs more than it saves
 MAX_PARTS = 4
-STATUS_NAMES = ("accepted", "pending")  # the only statuses a version takes: safe to write into SQL as literals
-
-# qa_pairs columns as stored, under the names the version uses.
-_PAIR_SELECT = (
-    "id AS pair_id, lineage_id, revision, parent_id, question, answer, evidence, evidence_start, evidence_end, "
-    "evidence_score, origin, template, language, held_out, status, status_reason, source_id AS pair_source_id, "
-    "document_id AS pair_document_id, chunk_id, llm_call_id, prompt_version, model, meta, created_at, updated_at")
 # What polars needs of the stored columns (the filters, joins and split); the rest stays in Arrow.
 _KEY_COLUMNS = ("pair_id", "lineage_id", "question", "answer", "held_out", "chunk_id", "pair_document_id",
                 "pair_source_id", "llm_call_id", "model", "prompt_version", "meta")
-# SQLite takes the bare columns of a group from the row that holds its MAX(id): the latest decision.
-_REVIEWS = ("SELECT pair_id, action AS review_decision, actor AS reviewer, created_at AS reviewed_at, "
-            "MAX(id) AS latest FROM reviews WHERE action IN ('accept', 'reject') GROUP BY pair_id")
-# Ordered by id inside each pair so the JSON lists a pair's flags in the order they were raised.
-_FLAGS = ("SELECT pair_id, json_group_array(json_object('kind', kind, 'score', score, 'reason', reason)) AS flags "
-          "FROM (SELECT pair_id, kind, score, reason FROM flags WHERE active = 1 ORDER BY pair_id, id) "
-          "GROUP BY pair_id")
-# The cues a pair's evidence overlaps, for pairs from chunks with times (transcripts). Led by the documents
-# that have cues, so a workspace without transcripts pays nothing for it.
-_CUE_TIMES = ("SELECT p.id AS pair_id, MIN(q.time_start) AS evidence_time_start, MAX(q.time_end) AS evidence_time_end "
-              "FROM (SELECT DISTINCT document_id FROM cues) d "
-              "CROSS JOIN chunks c ON c.document_id = d.document_id "
-              "CROSS JOIN qa_pairs p ON p.chunk_id = c.id "
-              "CROSS JOIN cues q ON q.document_id = c.document_id "
-              "AND q.char_end > c.char_start + p.evidence_start AND q.char_start < c.char_start + p.evidence_end "
-              "WHERE c.time_start IS NOT NULL AND p.status IN ({statuses}) AND p.evidence_start IS NOT NULL "
-              "GROUP BY p.id")
-# The chunks of every candidate pair, with their text: the context of the rows that stay in.
-_CHUNKS = ("SELECT id AS chunk_id, document_id AS chunk_document_id, char_start, char_end, time_start, time_end, "
-           "text AS context FROM chunks WHERE id IN (SELECT value FROM json_each('[{ids}]')) ORDER BY id")
-_DOCUMENTS = ("SELECT id AS document_id, source_id AS document_source_id, uri AS document_uri, "
-              "kind AS document_kind FROM documents")
-_SOURCES = "SELECT id AS source_id, uri AS source_uri, kind AS source_kind FROM sources"
-_CALLS = ("SELECT id AS llm_call_id, model AS call_model, prompt_version AS call_prompt_version FROM llm_calls "
-          "WHERE id IN (SELECT value FROM json_each('[{ids}]'))")
 
 # The layout of data.parquet (schemas/qa_record.schema.json describes each column).
 OUTPUT_COLUMNS = (
@@ -110,18 +91,6 @@ class Selection:
                 "judge_min_quality": self.judge_min_quality, "held_out": self.held_out_policy}
 
 
-def marks(values: tuple[Any, ...]) -> str:
-    return ", ".join("?" * len(values)) or "NULL"
-
-
-def flagged_pair_ids(conn: sqlite3.Connection, exclude_flags: list[str], judge_min_quality: float) -> list[int]:
-    """Pairs that an active flag keeps out of versions, whatever their review status."""
-    kinds = tuple(exclude_flags)
-    rows = conn.execute(f"SELECT DISTINCT pair_id FROM flags WHERE active = 1 AND (kind IN ({marks(kinds)})"
-                        " OR (kind = 'judge' AND score < ?))", [*kinds, judge_min_quality])
-    return [r[0] for r in rows]
-
-
 def store_uri(db_path: Path) -> str:
     """The store as connectorx names it: the absolute path, percent-encoded (folders with spaces or Korean names)."""
     return "sqlite://" + urllib.parse.quote(str(Path(db_path).resolve()))
@@ -143,13 +112,7 @@ def read_arrow(uri: str, sql: str, schema: dict[str, Any] | None = None) -> pl.D
 
 def _id_list(ids: pl.Series) -> str:
     """Distinct ids written into the SQL as a JSON array (integers only: connectorx takes no parameters)."""
-    return ",".join(map(str, ids.drop_nulls().unique().sort().cast(pl.Int64).to_list()))
-
-
-def _literals(statuses: tuple[str, ...]) -> str:
-    if not statuses or not set(statuses) <= set(STATUS_NAMES):
-        raise ValueError(f"a version takes pairs of the statuses {STATUS_NAMES}, not {statuses}")
-    return ", ".join(f"'{s}'" for s in statuses)
+    return id_list(ids.drop_nulls().unique().sort().cast(pl.Int64).to_list())
 
 
 BATCH_ROWS = 65_536  # rows put in place at a time: the copies reuse the same memory instead of a column's worth
@@ -218,16 +181,16 @@ def read_selection(db_path: Path, sel: Selection, parts: int | None = None) -> S
 
     Only in a process with no sqlite3 connection to this store (see curator.versions.snapshot).
     """
-    uri, statuses = store_uri(db_path), _literals(sel.statuses)
+    uri, statuses = store_uri(db_path), status_literals(sel.statuses)
     stored = _read_pairs(uri, statuses, parts)
     pairs = pl.from_arrow(stored.select(list(_KEY_COLUMNS)))
     assert isinstance(pairs, pl.DataFrame)
     with ThreadPoolExecutor(max_workers=2) as pool:  # each query runs in SQLite on its own thread, outside the GIL
-        chunks_read = pool.submit(read_arrow, uri, _CHUNKS.format(ids=_id_list(pairs["chunk_id"])))
-        reviews = read_arrow(uri, _REVIEWS, {"pair_id": I, "review_decision": S, "reviewer": S, "reviewed_at": S,
+        chunks_read = pool.submit(read_arrow, uri, chunks_sql(_id_list(pairs["chunk_id"])))
+        reviews = read_arrow(uri, REVIEWS, {"pair_id": I, "review_decision": S, "reviewer": S, "reviewed_at": S,
                                              "latest": I}).drop("latest")
-        flags = read_arrow(uri, _FLAGS, {"pair_id": I, "flags": S})
-        cue_times = read_arrow(uri, _CUE_TIMES.format(statuses=statuses),
+        flags = read_arrow(uri, FLAGS, {"pair_id": I, "flags": S})
+        cue_times = read_arrow(uri, cue_times_sql(statuses),
                                {"pair_id": I, "evidence_time_start": F, "evidence_time_end": F})
         chunks = chunks_read.result()
     per_pair = (pairs.lazy().select("pair_id")
@@ -272,9 +235,8 @@ def _row_order(candidates: pl.DataFrame, excluded: dict[str, int]) -> pl.Series:
 
 def _read_pairs(uri: str, statuses: str, parts: int | None) -> pa.Table:
     """The pairs as stored, in id order; a large workspace's id range cut into one part per core, read on threads."""
-    sql = f"SELECT {_PAIR_SELECT} FROM qa_pairs WHERE status IN ({statuses})"
-    span = _read_table(uri, "SELECT COALESCE(MIN(id), 0) AS lo, COALESCE(MAX(id), 0) AS hi, COUNT(*) AS n "
-                            f"FROM qa_pairs WHERE status IN ({statuses})").to_pylist()[0]  # connectorx cannot type a NULL
+    sql = pairs_sql(statuses)
+    span = _read_table(uri, pair_span_sql(statuses)).to_pylist()[0]
     lo, hi, count = span["lo"], span["hi"], span["n"]
     if parts is None:
         parts = min(MAX_PARTS, os.cpu_count() or 1) if count >= PARALLEL_MIN_PAIRS else 1
@@ -289,10 +251,10 @@ def _read_pairs(uri: str, statuses: str, parts: int | None) -> pa.Table:
 
 def _lineage_columns(uri: str, pairs: pl.DataFrame, chunks: pl.DataFrame) -> pl.DataFrame:
     """Chunk span, document and source of each pair (joined on the key columns only, in pair order)."""
-    documents = read_arrow(uri, _DOCUMENTS)
-    sources = read_arrow(uri, _SOURCES)
+    documents = read_arrow(uri, DOCUMENTS)
+    sources = read_arrow(uri, SOURCES)
     unnamed = pairs.filter(pl.col("model").is_null() | pl.col("prompt_version").is_null())["llm_call_id"]
-    calls = read_arrow(uri, _CALLS.format(ids=_id_list(unnamed)))
+    calls = read_arrow(uri, calls_sql(_id_list(unnamed)))
     keys = pairs.select("chunk_id", "pair_document_id", "pair_source_id", "llm_call_id", "model", "prompt_version")
     return (keys.lazy()
             .join(chunks.lazy(), on="chunk_id", how="left", maintain_order="left")

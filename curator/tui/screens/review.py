@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from curator.store import review_actions as actions
 from curator.store import review_queries as queries
+from curator.store.connection import data_version
 from curator.store.review_queries import ReviewFilter
 from curator.tui.keys import REVIEW_KEYS, bindings
 from curator.tui.screens.review_keys import ReviewKeyActions
@@ -90,7 +91,7 @@ class ReviewScreen(ReviewKeyActions, Screen):
         store = self.ctx.store
 
         async def check() -> None:
-            version = await store.write(lambda conn: conn.execute("PRAGMA data_version").fetchone()[0])
+            version = await store.write(data_version)
             if self._data_version is not None and version != self._data_version:
                 self.post_message(Loaded("external", None, version))
             self._data_version = version
