@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from curator.cli.common import JsonOpt, current_workspace, emit_json, out
+from curator.store.pairs import questions_of
 
 judge_app = typer.Typer(help="The LLM judge against people: agreement with reviewers, a threshold that matches "
                              "them, and the review queue ordered by doubt.", no_args_is_help=True)
@@ -74,9 +75,7 @@ def uncertain_cmd(
     conn = ws.connect()
     try:
         doubts = uncertain_first(conn, _settings(ws), status=status, limit=limit or None)
-        questions = dict(conn.execute(
-            f"SELECT id, question FROM qa_pairs WHERE id IN ({', '.join('?' * len(doubts))})",
-            [d.pair_id for d in doubts]).fetchall()) if doubts else {}
+        questions = questions_of(conn, [d.pair_id for d in doubts])
     finally:
         conn.close()
     if as_json:

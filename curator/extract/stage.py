@@ -29,6 +29,7 @@ from curator.extract.prompts import TemplateChooser
 from curator.llm.endpoint import open_endpoint
 from curator.llm.engine import Endpoint, StructuredEngine
 from curator.secrets import credentials_problem
+from curator.store.catalog import get_chunk
 from curator.store.extract_queue import (
     chunks_by_id,
     chunks_by_status,
@@ -69,7 +70,7 @@ def plan_jobs(conn: Any, *, retry_failed: bool = False, regenerate: Sequence[int
         chunks = chunks_by_id(conn, chosen)
         skipped = [c["id"] for c in chunks if c["extract_status"] == "skipped"]
         if skipped:
-            why = conn.execute("SELECT extract_error FROM chunks WHERE id = ?", (skipped[0],)).fetchone()[0]
+            why = get_chunk(conn, skipped[0])["extract_error"]
             if why:  # retired (its page changed, its file was read as another kind): its text is not current
                 raise CuratorError(f"chunk {skipped[0]} is not extracted any more ({why}); nothing was changed")
             raise CuratorError(f"chunk {skipped[0]} was made into pairs by a template (glossary, exam or QA file), "

@@ -37,11 +37,18 @@ from curator.store.catalog import (
     add_document,
     add_location,
     add_source,
+    document_with_hash,
+    errored_file_source,
     find_file_source,
+    first_chunk_id,
+    mark_source_failed,
+    mark_source_read,
+    skip_pending_chunks_of_source,
+    source_status,
     text_hash,
 )
 from curator.store.pairs import add_pair
-from curator.store.rows import insert, to_json
+from curator.store.rows import insert
 from curator.store.runs import record_error
 
 ACTOR = "machine:ingest"
@@ -145,10 +152,9 @@ def _store(conn: sqlite3.Connection, uri: str, content_hash: str, size: int, res
     with transaction(conn):
         # Again, under the write lock: another run may have stored these bytes (as this kind) meanwhile.
         same = find_file_source(conn, uri, content_hash, result.doc_kind)
-        if known is not None and (same is None or same["id"] != known["id"]):
-            now = conn.execute("SELECT status FROM sources WHERE id = ?", (known["id"],)).fetchone()
-            if now is not None and now["status"] == "ok":
-                same = {**known, "status": "ok"}
+        if (known is not None and (same is None or same["id"] != known["id"])
+                and source_status(conn, known["id"]) == "ok"):
+            same = {**known, "status": "ok"}
         if same is not None and same["status"] == "ok":
             return FileReport(uri, "unchanged", same["doc_kind"], source_id=same["id"],
                               notes=["stored meanwhile by another run"])
@@ -156,14 +162,13 @@ def _store(conn: sqlite3.Connection, uri: str, content_hash: str, size: int, res
             known = same  # the row of this kind: one source per file version and kind
         if known:
             source_id = known["id"]
-            conn.execute("UPDATE sources SET status = 'ok', error = NULL, doc_kind = ?, meta = ? WHERE id = ?",
-                         (result.doc_kind, to_json(meta), source_id))
+            mark_source_read(conn, source_id, result.doc_kind, meta)
         else:
             source_id = add_source(conn, "file", uri, content_hash=content_hash, doc_kind=result.doc_kind,
                                    meta=meta)
         report.source_id = source_id
         for doc in result.documents:
-            twin = _same_document(conn, doc.kind, text_hash(doc.content))
+            twin = document_with_hash(conn, text_hash(doc.content), doc.kind)
             if twin is not None:
                 add_location(conn, twin, doc.uri)
                 report.duplicates += 1
@@ -174,7 +179,7 @@ def _store(conn: sqlite3.Connection, uri: str, content_hash: str, size: int, res
                 add_cues(conn, doc_id, doc.cues)
             report.documents += 1
             report.chunks += chunk_document(conn, doc_id, config)
-            chunk_id = _only_chunk(conn, doc_id) if doc.kind in STRUCTURED_KINDS else None
+            chunk_id = first_chunk_id(conn, doc_id) if doc.kind in STRUCTURED_KINDS else None
             for d in doc.pairs:
                 add_pair(conn, question=d.question, answer=d.answer, origin=d.origin, actor=ACTOR,
                          template=d.template, language=d.language, source_id=source_id, document_id=doc_id,
@@ -208,23 +213,10 @@ def _retire_reading(conn: sqlite3.Connection, old: dict[str, Any], kind: str, so
     chunks still waiting for the LLM are marked skipped, with the reason.
     """
     with transaction(conn):
-        retired = conn.execute(
-            "UPDATE chunks SET extract_status = 'skipped', extract_error = ? WHERE extract_status = 'pending'"
-            " AND document_id IN (SELECT id FROM documents WHERE source_id = ?)",
-            (f"the file was read again as {kind} (source {source_id})", old["id"])).rowcount
+        retired = skip_pending_chunks_of_source(conn, old["id"],
+                                                f"the file was read again as {kind} (source {source_id})")
     return (f"read again as {kind} (was {old['doc_kind']}, source {old['id']}; "
             f"{retired} of its pending chunk(s) will not be extracted)")
-
-
-def _same_document(conn: sqlite3.Connection, kind: str, content_hash: str) -> int | None:
-    row = conn.execute("SELECT id FROM documents WHERE content_hash = ? AND kind = ? ORDER BY id LIMIT 1",
-                       (content_hash, kind)).fetchone()
-    return row[0] if row else None
-
-
-def _only_chunk(conn: sqlite3.Connection, document_id: int) -> int | None:
-    row = conn.execute("SELECT id FROM chunks WHERE document_id = ? ORDER BY seq LIMIT 1", (document_id,)).fetchone()
-    return row[0] if row else None
 
 
 def _failed_source(conn: sqlite3.Connection, uri: str, content_hash: str | None, kind: str | None,
@@ -235,13 +227,11 @@ def _failed_source(conn: sqlite3.Connection, uri: str, content_hash: str | None,
     """
     with transaction(conn):
         # never a good reading of the same bytes as another kind (--kind): that one stays 'ok'
-        row = conn.execute("SELECT id, status FROM sources WHERE kind = 'file' AND uri = ? AND content_hash IS ?"
-                           " AND (status = 'error' OR doc_kind IS ?) ORDER BY id DESC",
-                           (uri, content_hash, kind)).fetchone()
+        row = errored_file_source(conn, uri, content_hash, kind)
         if row and row["status"] == "ok":  # another run stored these bytes well meanwhile: leave its row alone
             return row["id"]
         if row:
-            conn.execute("UPDATE sources SET status = 'error', error = ? WHERE id = ?", (error, row["id"]))
+            mark_source_failed(conn, row["id"], error)
             return row["id"]
         return add_source(conn, "file", uri, content_hash=content_hash, doc_kind=kind, status="error", error=error)
 

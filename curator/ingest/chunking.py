@@ -20,7 +20,7 @@ from itertools import accumulate
 from typing import Any
 
 from curator.ingest.segment import Span, estimate_tokens, sentence_units, sentences
-from curator.store.catalog import add_chunk, get_document, set_chunk_status
+from curator.store.catalog import add_chunk, cue_spans, get_document, has_chunks, set_chunk_status
 
 STRUCTURED_KINDS = ("glossary_entry", "exam_item", "qa_item")
 _DEFAULTS = {"target_tokens": 400, "overlap_tokens": 40, "transcript_window_s": 90}
@@ -43,7 +43,7 @@ def chunk_document(conn: sqlite3.Connection, document_id: int, config: dict[str,
     document. A document that already has chunks gets none added (0 is
     returned), so calling it twice is harmless.
     """
-    if conn.execute("SELECT 1 FROM chunks WHERE document_id = ? LIMIT 1", (document_id,)).fetchone():
+    if has_chunks(conn, document_id):
         return 0
     doc = get_document(conn, document_id)
     if doc is None:
@@ -146,6 +146,4 @@ def _plan(text: str, group: list[Span], t0: float | None = None, t1: float | Non
 
 
 def _load_cues(conn: sqlite3.Connection, document_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute("SELECT char_start, char_end, time_start, time_end FROM cues WHERE document_id = ?"
-                        " ORDER BY char_start", (document_id,)).fetchall()
-    return [dict(r) for r in rows]
+    return cue_spans(conn, document_id)

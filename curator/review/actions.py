@@ -12,7 +12,7 @@ from typing import Any
 
 from curator.errors import CuratorError
 from curator.store.connection import transaction
-from curator.store.review_actions import UndoResult, _log_undo, undo_last
+from curator.store.review_actions import UndoResult, _log_undo, last_keeper_review, undo_last
 from curator.store.rows import from_json
 
 
@@ -34,6 +34,5 @@ def undo(conn: sqlite3.Connection, actor: str, filter_config: dict[str, Any] | N
         if not done["changed"]:  # someone made it the keeper again meanwhile: log the undo, change nothing
             with transaction(conn):
                 return _log_undo(conn, row["pair_id"], actor, row["id"], f"pair {old} is the keeper already")
-        return conn.execute("SELECT MAX(id) FROM reviews WHERE actor = ? AND action = 'keeper' AND pair_id = ?",
-                            (actor, old)).fetchone()[0]
+        return last_keeper_review(conn, actor, old)
     return undo_last(conn, actor, review_id=review_id, keeper=keeper)

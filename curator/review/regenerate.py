@@ -29,7 +29,7 @@ from curator.extract.prompts import TemplateChooser
 from curator.llm.endpoint import open_endpoint
 from curator.llm.engine import StructuredEngine, StructuredRequest
 from curator.store.extract_queue import chunks_by_id
-from curator.store.pairs import get_pair
+from curator.store.pairs import get_pair, live_pairs_of_chunk
 from curator.store.regenerations import next_attempt, record_preview
 from curator.store.runs import finish_run, start_run, update_counts
 from curator.workspace import Workspace
@@ -81,8 +81,7 @@ def plan(conn: Any, *, pair_id: int | None = None, chunk_id: int | None = None) 
     if chunk["extract_status"] == "skipped":
         raise NotRegenerable(f"chunk {chunk_id} was made into pairs by a template (glossary, exam or QA file), not "
                              "by the LLM: there is nothing to regenerate, and nothing was changed")
-    rows = conn.execute("SELECT id, status, revision, origin, question, answer FROM qa_pairs WHERE chunk_id = ?"
-                        " AND status != 'superseded' ORDER BY id", (chunk_id,)).fetchall()
+    rows = live_pairs_of_chunk(conn, chunk_id)
     old = []
     for r in rows:
         if pair_id is not None:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from curator.store.rows import as_dict, insert, redact_text
+from curator.store.rows import as_dict, insert, redact_text, to_json
 
 
 def text_hash(text: str) -> str:
@@ -26,6 +26,53 @@ def find_file_source(conn: sqlite3.Connection, uri: str, content_hash: str,
         + (" AND doc_kind = ?" if doc_kind else "") + " ORDER BY id DESC LIMIT 1",
         (uri, content_hash, doc_kind) if doc_kind else (uri, content_hash)).fetchone()
     return as_dict(row)
+
+
+def source_status(conn: sqlite3.Connection, source_id: int) -> str | None:
+    row = conn.execute("SELECT status FROM sources WHERE id = ?", (source_id,)).fetchone()
+    return None if row is None else row["status"]
+
+
+def mark_source_read(conn: sqlite3.Connection, source_id: int, doc_kind: str, meta: dict[str, Any]) -> None:
+    """A source read again (after an error, or as another kind) is good now: its kind and meta replaced."""
+    conn.execute("UPDATE sources SET status = 'ok', error = NULL, doc_kind = ?, meta = ? WHERE id = ?",
+                 (doc_kind, to_json(meta), source_id))
+
+
+def errored_file_source(conn: sqlite3.Connection, uri: str, content_hash: str | None,
+                        doc_kind: str | None) -> sqlite3.Row | None:
+    """The row a failed reading of these bytes updates: an error row, or the reading of this kind."""
+    return conn.execute("SELECT id, status FROM sources WHERE kind = 'file' AND uri = ? AND content_hash IS ?"
+                        " AND (status = 'error' OR doc_kind IS ?) ORDER BY id DESC",
+                        (uri, content_hash, doc_kind)).fetchone()
+
+
+def mark_source_failed(conn: sqlite3.Connection, source_id: int, error: str) -> None:
+    conn.execute("UPDATE sources SET status = 'error', error = ? WHERE id = ?", (error, source_id))
+
+
+def skip_pending_chunks_of_source(conn: sqlite3.Connection, source_id: int, reason: str) -> int:
+    """Chunks of this source still waiting for the LLM are not extracted (marked skipped with the reason)."""
+    return conn.execute(
+        "UPDATE chunks SET extract_status = 'skipped', extract_error = ? WHERE extract_status = 'pending'"
+        " AND document_id IN (SELECT id FROM documents WHERE source_id = ?)", (reason, source_id)).rowcount
+
+
+def document_with_hash(conn: sqlite3.Connection, content_hash: str, kind: str) -> int | None:
+    """The oldest document of this kind with this exact text (a twin gets a location, not a copy)."""
+    row = conn.execute("SELECT id FROM documents WHERE content_hash = ? AND kind = ? ORDER BY id LIMIT 1",
+                       (content_hash, kind)).fetchone()
+    return row[0] if row else None
+
+
+def first_chunk_id(conn: sqlite3.Connection, document_id: int) -> int | None:
+    row = conn.execute("SELECT id FROM chunks WHERE document_id = ? ORDER BY seq LIMIT 1", (document_id,)).fetchone()
+    return row[0] if row else None
+
+
+def file_source_uris(conn: sqlite3.Connection) -> list[str]:
+    """Every file source's path, once each, sorted (what `curator add` would ingest again)."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT uri FROM sources WHERE kind = 'file' ORDER BY uri")]
 
 
 def add_source(conn: sqlite3.Connection, kind: str, uri: str, *, content_hash: str | None = None,
@@ -85,6 +132,17 @@ def add_chunk_rows(conn: sqlite3.Connection, document_id: int, text: str,
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [(document_id, seq, text[start:end], start, end, tokens, time_start, time_end)
          for seq, (start, end, tokens, time_start, time_end) in enumerate(spans)])
+
+
+def has_chunks(conn: sqlite3.Connection, document_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM chunks WHERE document_id = ? LIMIT 1", (document_id,)).fetchone() is not None
+
+
+def cue_spans(conn: sqlite3.Connection, document_id: int) -> list[dict[str, Any]]:
+    """A document's cues in text order: char_start, char_end, time_start, time_end."""
+    rows = conn.execute("SELECT char_start, char_end, time_start, time_end FROM cues WHERE document_id = ?"
+                        " ORDER BY char_start", (document_id,)).fetchall()
+    return [dict(r) for r in rows]
 
 
 def get_document(conn: sqlite3.Connection, document_id: int) -> dict[str, Any] | None:

@@ -52,12 +52,36 @@ def set_status(conn: sqlite3.Connection, pair_id: int, status: str, actor: str, 
          _audit_view(get_pair(conn, pair_id)), reason)
 
 
+def pair_statuses(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    """(id, status) of every pair, superseded revisions included."""
+    return [(r[0], r[1]) for r in conn.execute("SELECT id, status FROM qa_pairs")]
+
+
+def pair_counts_by_status(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many pairs have each status."""
+    return dict(conn.execute("SELECT status, COUNT(*) FROM qa_pairs GROUP BY status").fetchall())
+
+
+def questions_of(conn: sqlite3.Connection, pair_ids: list[int]) -> dict[int, str]:
+    """The question of each pair, by id."""
+    if not pair_ids:
+        return {}
+    marks = ",".join("?" * len(pair_ids))
+    return dict(conn.execute(f"SELECT id, question FROM qa_pairs WHERE id IN ({marks})", pair_ids).fetchall())
+
+
 def answers_of(conn: sqlite3.Connection, pair_ids: list[int]) -> dict[int, str]:
     """The answer of each pair, by id (the review list's rows carry only the question)."""
     if not pair_ids:
         return {}
     marks = ",".join("?" * len(pair_ids))
     return dict(conn.execute(f"SELECT id, answer FROM qa_pairs WHERE id IN ({marks})", pair_ids).fetchall())
+
+
+def live_pairs_of_chunk(conn: sqlite3.Connection, chunk_id: int) -> list[sqlite3.Row]:
+    """A chunk's pairs that no revision replaced, oldest first (what a regeneration may replace)."""
+    return conn.execute("SELECT id, status, revision, origin, question, answer FROM qa_pairs WHERE chunk_id = ?"
+                        " AND status != 'superseded' ORDER BY id", (chunk_id,)).fetchall()
 
 
 def revise_pair(conn: sqlite3.Connection, pair_id: int, actor: str, *, reason: str | None = None,

@@ -71,6 +71,12 @@ def replaced_by(conn: sqlite3.Connection, pair_id: int) -> list[int]:
     return out
 
 
+def last_keeper_review(conn: sqlite3.Connection, actor: str, pair_id: int) -> int | None:
+    """The id of this reviewer's newest keeper choice of this pair."""
+    return conn.execute("SELECT MAX(id) FROM reviews WHERE actor = ? AND action = 'keeper' AND pair_id = ?",
+                        (actor, pair_id)).fetchone()[0]
+
+
 def _by_whom(change: dict[str, Any] | None) -> str:
     if change is None:
         return ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -74,6 +74,45 @@ def mark_interrupted_runs(conn: sqlite3.Connection) -> int:
                 [(now(), run_id) for run_id in dead],
             )
     return len(dead)
+
+
+def last_run_of(conn: sqlite3.Connection, stages: Sequence[str]) -> sqlite3.Row | None:
+    """The newest run recorded under any of these stage names (the app's pipeline table)."""
+    marks = ",".join("?" * len(stages))
+    return conn.execute(f"SELECT id, stage, status, counts, error, started_at, finished_at FROM runs"
+                        f" WHERE stage IN ({marks}) ORDER BY id DESC LIMIT 1", tuple(stages)).fetchone()
+
+
+def last_run_log(conn: sqlite3.Connection, stages: Sequence[str]) -> sqlite3.Row | None:
+    """The id and log of the newest run with a log under any of these stage names."""
+    marks = ",".join("?" * len(stages))
+    return conn.execute(f"SELECT id, log FROM runs WHERE stage IN ({marks}) AND log != ''"
+                        " ORDER BY id DESC LIMIT 1", tuple(stages)).fetchone()
+
+
+def running_counts(conn: sqlite3.Connection, stage: str) -> str | None:
+    """The counts (JSON text) of the newest run of this stage still marked running, None when none is."""
+    row = conn.execute("SELECT counts FROM runs WHERE stage = ? AND status = 'running'"
+                       " ORDER BY id DESC LIMIT 1", (stage,)).fetchone()
+    return None if row is None else row[0]
+
+
+def stage_ever_done(conn: sqlite3.Connection, stage: str) -> bool:
+    return conn.execute("SELECT 1 FROM runs WHERE stage = ? AND status = 'done' LIMIT 1",
+                        (stage,)).fetchone() is not None
+
+
+def runs_of_process(conn: sqlite3.Connection, pid: int, since: str) -> list[int]:
+    """The runs a process recorded since a moment (the app's job for that process)."""
+    rows = conn.execute("SELECT id FROM runs WHERE pid = ? AND started_at >= ? ORDER BY id", (pid, since)).fetchall()
+    return [r["id"] for r in rows]
+
+
+def cancel_running(conn: sqlite3.Connection, run_ids: Iterable[int], error: str) -> None:
+    """Mark these runs cancelled when still running (a process killed before it could say so)."""
+    with transaction(conn):
+        conn.executemany("UPDATE runs SET status = 'cancelled', error = ?"
+                         " WHERE id = ? AND status = 'running'", [(error, run_id) for run_id in run_ids])
 
 
 @contextmanager

@@ -25,3 +25,15 @@ def list_versions(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     rows = conn.execute("SELECT id, parent_id, message, pair_count, created_at, path FROM versions"
                         " ORDER BY created_at, id").fetchall()
     return [dict(r) for r in rows]
+
+
+def newest_version_id(conn: sqlite3.Connection) -> str | None:
+    """The id of the version created last (ties by id), or None without versions."""
+    row = conn.execute("SELECT id FROM versions ORDER BY created_at DESC, id LIMIT 1").fetchone()
+    return row[0] if row is not None else None
+
+
+def version_ids_starting(conn: sqlite3.Connection, prefix: str) -> list[str]:
+    """Recorded version ids that start with `prefix`, in id order."""
+    return [r[0] for r in conn.execute("SELECT id FROM versions WHERE id LIKE ? ORDER BY id", (prefix + "%",))]
+

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from curator.errors import CuratorError
-from curator.store.connection import transaction
-from curator.store.runs import append_log, finish_run, start_run
+from curator.store.runs import append_log, cancel_running, finish_run, runs_of_process, start_run
 from curator.tui.workers import start_work
 
 STOP_WAIT_S = 10.0
@@ -149,15 +148,12 @@ class Jobs:
 
 def _record(conn: Any, stage: str, pid: int | None, since: str, state: str, text: str, command: str) -> None:
     """Keep the output with the run the process recorded, or record a run for a process that did not."""
-    rows = conn.execute("SELECT id FROM runs WHERE pid = ? AND started_at >= ? ORDER BY id",
-                        (pid, since)).fetchall() if pid else []
-    for row in rows:
-        append_log(conn, row["id"], text)
-    if rows:
+    run_ids = runs_of_process(conn, pid, since) if pid else []
+    for run_id in run_ids:
+        append_log(conn, run_id, text)
+    if run_ids:
         if state == "cancelled":  # a process killed before it could say so
-            with transaction(conn):
-                conn.executemany("UPDATE runs SET status = 'cancelled', error = 'cancelled from the app'"
-                                 " WHERE id = ? AND status = 'running'", [(r["id"],) for r in rows])
+            cancel_running(conn, run_ids, "cancelled from the app")
         return
     run_id = start_run(conn, stage, {"command": command, "started_from": "app"})
     append_log(conn, run_id, text)

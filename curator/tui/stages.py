@@ -43,7 +43,9 @@ def _curator(ctx: Any, *args: str) -> list[str]:
 
 
 def _ingest(ctx: Any, conn: sqlite3.Connection) -> list[str]:
-    uris = [r[0] for r in conn.execute("SELECT DISTINCT uri FROM sources WHERE kind = 'file' ORDER BY uri")]
+    from curator.store.catalog import file_source_uris
+
+    uris = file_source_uris(conn)
     if not uris:
         raise CuratorError("no files to ingest yet: add files or folders on the Sources screen (F3)")
     return _curator(ctx, "add", *uris)
@@ -82,16 +84,14 @@ def default_stages() -> list[StageSpec]:
 
 def stage_table(conn: sqlite3.Connection, specs: list[StageSpec], jobs: Any) -> list[dict[str, Any]]:
     """Each stage's state, last run and counts, read in one snapshot."""
-    from curator.store.runs import mark_interrupted_runs
+    from curator.store.runs import last_run_of, mark_interrupted_runs, running_counts
     from curator.store.summary import workspace_summary
 
     mark_interrupted_runs(conn)
     summary = workspace_summary(conn, errors=0)
     table = []
     for spec in specs:
-        marks = ",".join("?" * len(spec.recorded_as))
-        last = conn.execute(f"SELECT id, stage, status, counts, error, started_at, finished_at FROM runs"
-                            f" WHERE stage IN ({marks}) ORDER BY id DESC LIMIT 1", spec.recorded_as).fetchone()
+        last = last_run_of(conn, spec.recorded_as)
         row = {"name": spec.name, "label": spec.label, "about": spec.about, "runnable": spec.runnable,
                "last_run": dict(last) if last else None, "counts": _counts(spec.name, summary)}
         job = jobs.by_stage.get(spec.name) if jobs is not None else None
@@ -108,10 +108,9 @@ def stage_table(conn: sqlite3.Connection, specs: list[StageSpec], jobs: Any) -> 
         row["progress"] = _progress(spec.name, summary, runs_root) if row["state"] == "running" else None
         row["regenerating"] = None
         if spec.name == "extract":  # a regeneration started on the review screen (or by `curator pair`)
-            regen = conn.execute("SELECT counts FROM runs WHERE stage = 'regenerate' AND status = 'running'"
-                                 " ORDER BY id DESC LIMIT 1").fetchone()
+            regen = running_counts(conn, "regenerate")
             if regen is not None:
-                counts = json.loads(regen[0] or "{}")
+                counts = json.loads(regen or "{}")
                 done, total = int(counts.get("done", 0)), int(counts.get("total", 1))
                 row["regenerating"] = (done, total, f"regenerating: {done} / {total} chunks")
                 row["counts"] += f"; {row['regenerating'][2]}"

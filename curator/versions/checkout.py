@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from curator.store import transaction
-from curator.store.pairs import set_status
+from curator.store.pairs import pair_statuses, set_status
 from curator.versions.query import flagged_pair_ids
 from curator.versions.verify import open_version
 from curator.workspace import Workspace
@@ -51,7 +51,7 @@ def checkout_version(ws: Workspace, ref: str, *, actor: str, dry_run: bool = Fal
     conn = ws.connect()
     try:
         with transaction(conn):  # the plan and the changes see the same statuses
-            rows = conn.execute("SELECT id, status FROM qa_pairs").fetchall()
+            rows = pair_statuses(conn)
             current = pl.DataFrame(rows, schema={"pair_id": pl.Int64, "status": pl.String}, orient="row")
             filters = version.manifest.get("filters", {})
             flagged = pl.Series("pair_id", flagged_pair_ids(conn, filters.get("exclude_flags", []),

@@ -28,8 +28,9 @@ import pyarrow.parquet as pq
 from curator.errors import CuratorError
 from curator.schemas import validation_errors
 from curator.store import transaction
+from curator.store.pairs import pair_counts_by_status
 from curator.store.runs import record_error, stage_run
-from curator.store.versions import get_version, record_version
+from curator.store.versions import get_version, newest_version_id, record_version
 from curator.versions.identity import split_settings, version_id
 from curator.versions.layout import (
     BROKEN_PREFIX,
@@ -148,8 +149,7 @@ def _put_in_place(ws: Workspace, conn, tmp: Path, vid: str, files: list[dict[str
         adopted = _adopt_unrecorded(ws, conn, vid, target)
         if adopted is not None:
             return adopted
-    parent = conn.execute("SELECT id FROM versions ORDER BY created_at DESC, id LIMIT 1").fetchone()
-    manifest = build_manifest(version_id=vid, parent=parent[0] if parent else None, message=message,
+    manifest = build_manifest(version_id=vid, parent=newest_version_id(conn), message=message,
                               snapshot=snapshot, sel=sel, settings=settings,
                               judge_enabled=bool(ws.config["filters"]["judge"]), files=files)
     if not frozen.empty:  # only then: a version without preferences keeps the manifest it always had
@@ -274,7 +274,7 @@ def _record_empty_pairs(conn, snapshot: Snapshot, run_id: int) -> None:
 
 
 def _nothing_message(conn, sel: Selection, snapshot: Snapshot) -> str:
-    by_status = dict(conn.execute("SELECT status, COUNT(*) FROM qa_pairs GROUP BY status").fetchall())
+    by_status = pair_counts_by_status(conn)
     parts = [f"{by_status.get(s, 0):,} {s}" for s in ("accepted", "pending", "rejected")]
     why = f"; left out: {', '.join(f'{k} {v:,}' for k, v in snapshot.excluded.items())}" if snapshot.excluded else ""
     hint = ("Accept pairs with `curator review`" + ("" if sel.include_pending else ", or pass --include-pending")

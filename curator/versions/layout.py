@@ -19,6 +19,7 @@ from typing import Any
 
 from curator.errors import CuratorError
 from curator.processes import process_alive
+from curator.store.versions import newest_version_id, version_ids_starting
 from curator.versions.identity import ID_LENGTH, ID_PATTERN
 from curator.workspace import Workspace
 
@@ -50,14 +51,14 @@ def resolve_version_id(conn: sqlite3.Connection, ref: str) -> str:
     """A recorded version id from a full id, a unique prefix of at least 4 characters, or 'latest'."""
     ref = ref.strip().lower()
     if ref == "latest":
-        row = conn.execute("SELECT id FROM versions ORDER BY created_at DESC, id LIMIT 1").fetchone()
-        if row is None:
+        newest = newest_version_id(conn)
+        if newest is None:
             raise VersionError("the workspace has no versions yet; create one with `curator version create -m MESSAGE`.")
-        return row[0]
+        return newest
     if not (_MIN_PREFIX <= len(ref) <= ID_LENGTH) or any(ch not in "0123456789abcdef" for ch in ref):
         raise VersionError(f"{ref!r} is not a version id: give {_MIN_PREFIX} to {ID_LENGTH} hexadecimal characters"
                            " (see `curator version list`) or 'latest'.")
-    rows = [r[0] for r in conn.execute("SELECT id FROM versions WHERE id LIKE ? ORDER BY id", (ref + "%",))]
+    rows = version_ids_starting(conn, ref)
     if not rows:
         raise VersionError(f"no version {ref!r} in this workspace; `curator version list` shows the versions.")
     if len(rows) > 1:

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, ProgressBar, RichLog, Static
 
 from curator.errors import CuratorError
-from curator.store.runs import finish_run, start_run
+from curator.store.runs import finish_run, last_run_log, start_run
 from curator.tui.keys import PIPELINE_KEYS, bindings
 from curator.tui.stages import StageSpec, stage_table
 from curator.tui.widgets.footer import CuratorFooter
@@ -149,9 +149,7 @@ class PipelineScreen(Screen):
         store, names = self.ctx.store, spec.recorded_as
 
         def load() -> None:
-            marks = ",".join("?" * len(names))
-            row = store.conn().execute(f"SELECT id, log FROM runs WHERE stage IN ({marks}) AND log != ''"
-                                       " ORDER BY id DESC LIMIT 1", names).fetchone()
+            row = last_run_log(store.conn(), names)
             text = f"(log of run #{row['id']})\n{row['log']}" if row else "(no run of this stage has a log yet)"
             self.post_message(RunLogRead(spec.name, text))
         start_work(self, load, description=f"reading the last log of {spec.name}", group="runlog", exclusive=True)

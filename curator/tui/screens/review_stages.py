@@ -237,11 +237,11 @@ def explain(screen: Any) -> None:
     def run() -> None:
         from curator.filters.explain import explain_pair
         from curator.filters.settings import FilterSettings
+        from curator.store.runs import stage_ever_done
 
         conn = ctx.store.conn()
         report = explain_pair(conn, pair_id, FilterSettings.from_config(ctx.ws.config["filters"]))
-        report["filter_ran"] = conn.execute("SELECT 1 FROM runs WHERE stage = 'filter' AND status = 'done'"
-                                            " LIMIT 1").fetchone() is not None
+        report["filter_ran"] = stage_ever_done(conn, "filter")
         screen.post_message(Written("explain", pair_id, report))
     start_work(screen, run, description=f"explaining the flags of pair {pair_id}", group="explain", exclusive=True)
 
