@@ -23,7 +23,7 @@ from curator.filters.clusters import (
 from curator.filters.near import NearEdges, near_edges
 from curator.filters.normalize import answer_key, normalize_all, numbers_of
 from curator.filters.records import ClusterRow, FilterOutput, ScoreRow
-from curator.filters.semantic import neighbour_pairs
+from curator.filters.semantic import EmbeddingSkipped, neighbour_pairs
 from curator.filters.settings import FilterSettings
 from curator.filters.subjects import SubjectIndex
 
@@ -73,13 +73,17 @@ def find_duplicates(questions: list[str], answers: list[str], inputs: KeeperInpu
     sem_cos = np.empty(0, np.float32)
     if embed is not None and len(texts) > 1:
         mark = time.perf_counter()
-        vectors = embed(texts)
+        try:
+            vectors = embed(texts)
+        except EmbeddingSkipped:
+            vectors = None  # too many new questions to embed: the encoder recorded why
         timings["embed"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        floor = min(settings.semantic_candidate_floor, settings.semantic_recording_floor)
-        sem_pairs, sem_cos = neighbour_pairs(vectors, settings.semantic_neighbours, floor, settings.threads)
-        del vectors
-        timings["neighbours"] = time.perf_counter() - mark
+        if vectors is not None:
+            mark = time.perf_counter()
+            floor = min(settings.semantic_candidate_floor, settings.semantic_recording_floor)
+            sem_pairs, sem_cos = neighbour_pairs(vectors, settings.semantic_neighbours, floor, settings.threads)
+            del vectors
+            timings["neighbours"] = time.perf_counter() - mark
     edges = near_edges(texts, settings, subjects=subjects, extra=sem_pairs)
     timings.update(edges.timings)
     mark = time.perf_counter()

@@ -86,18 +86,22 @@ class Dedup:
 
 def _semantic_encoder(ctx: RunContext):
     """The cached question encoder for semantic duplicates, or None (recorded as an error) without a model."""
-    from curator.filters.semantic import cached_encoder, load_embedder
+    from curator.filters.semantic import EmbeddingSkipped, cached_encoder, load_embedder
     try:
         embedder = load_embedder(ctx.settings)
     except (CuratorError, ImportError, OSError) as exc:
         record_error(ctx.conn, "filter", "semantic", f"semantic duplicates skipped: {exc}", ctx.run_id)
         ctx.say("semantic duplicates skipped (no embedding model); `curator status` says why")
         return None
-    encode = cached_encoder(ctx.conn, embedder)
+    encode = cached_encoder(ctx.conn, embedder, ctx.settings.semantic_max_new)
 
     def embed(texts: list[str]) -> np.ndarray:
         ctx.say(f"embedding questions ({embedder.name})")
-        vectors, fresh = encode(texts)
+        try:
+            vectors, fresh = encode(texts)
+        except EmbeddingSkipped as exc:
+            record_error(ctx.conn, "filter", "semantic", str(exc), ctx.run_id)
+            raise
         embed.embedded = fresh
         return vectors
 

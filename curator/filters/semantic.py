@@ -101,14 +101,25 @@ def _embedder(model: str, batch_size: int, max_tokens: int, threads: int) -> Emb
     return Embedder(model, batch_size, max_tokens, threads)
 
 
-def cached_encoder(conn, embedder: Embedder) -> Callable[[list[str]], tuple[np.ndarray, int]]:
-    """encode(texts) -> (vectors, how many were embedded now), reading and filling the store's cache."""
+class EmbeddingSkipped(CuratorError):
+    """More new questions than [filters].semantic_max_new would take too long to embed: dedup goes on without."""
+
+
+def cached_encoder(conn, embedder: Embedder, max_new: int = 0) -> Callable[[list[str]], tuple[np.ndarray, int]]:
+    """encode(texts) -> (vectors, how many were embedded now), reading and filling the store's cache.
+
+    With `max_new` > 0, more texts than that without a cached vector raise EmbeddingSkipped.
+    """
     from curator.store.embeddings import cached_vectors, store_vectors, text_hashes
 
     def encode(texts: list[str]) -> tuple[np.ndarray, int]:
         hashes = text_hashes(texts)
         found = cached_vectors(conn, embedder.name, hashes)
         missing = [k for k, h in enumerate(hashes) if h not in found]
+        if max_new and len(missing) > max_new:
+            raise EmbeddingSkipped(f"{len(missing):,} questions have no cached embedding, more than "
+                                   f"[filters].semantic_max_new = {max_new:,} (about {max_new // 60:,} s or more "
+                                   "on two cores); semantic duplicates were skipped this run")
         fresh = embedder.encode([texts[k] for k in missing]) if missing else None
         if fresh is not None:
             store_vectors(conn, embedder.name, [hashes[k] for k in missing], fresh)

@@ -29,6 +29,7 @@ class FilterSettings:
     semantic_max_tokens: int = 64
     semantic_neighbours: int = 8
     semantic_candidate_floor: float = 0.75
+    semantic_max_new: int = 50_000
     # rules
     min_question_chars: int = 5
     max_question_chars: int = 1000

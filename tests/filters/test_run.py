@@ -15,7 +15,7 @@ from curator.filters.registry import REGISTRY
 from curator.filters.run import run_filters
 from curator.store.runs import mark_interrupted_runs
 from curator.workspace import open_workspace
-from tests.filters.conftest import active, add_pairs
+from tests.filters.conftest import active, add_pairs, set_filters
 from tests.support.workspaces import make_workspace
 
 PAIRS = [("What is a bill of lading?", "A document of title."), ("What is a bill of ladng?", "A document of title."),
@@ -55,6 +55,7 @@ def test_a_run_failing_midway_keeps_the_previous_flags_and_the_next_run_complete
 def test_a_killed_filter_process_leaves_the_previous_flags(tmp_path):
     make_workspace(tmp_path / "ws", 30_000)
     ws = open_workspace(tmp_path / "ws")
+    set_filters(ws, semantic=False)  # kill safety, not embeddings: 30,000 questions would take minutes to embed
     run_filters(ws, only=["dedup", "rules"])
     conn = ws.connect()
     before = snapshot(conn)

@@ -66,3 +66,20 @@ def test_a_missing_model_folder_is_recorded_and_the_rest_of_dedup_runs(workspace
     finally:
         conn.close()
     assert "semantic duplicates skipped" in message and "no-such-model" in message
+
+
+def test_too_many_new_questions_skip_the_embeddings_and_say_so(workspace, tmp_path, monkeypatch):
+    from tests.filters.conftest import set_filters
+    monkeypatch.setenv("CURATOR_CACHE", str(tmp_path / "cache"))
+    set_filters(workspace, semantic_max_new=2)
+    add_pairs(workspace, [("What is a bill of lading?", "A document of title."),
+                          ("What is a bill of ladng?", "A document of title."),
+                          ("What is the free time at Busan port?", "Usually five days.")])
+    counts = run_filters(workspace, only=["dedup"])
+    assert counts["dedup"]["near_duplicate"] == 1 and counts["dedup"]["semantic"]["embedded"] == 0
+    conn = workspace.connect()
+    try:
+        message = conn.execute("SELECT message FROM errors ORDER BY id DESC LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
+    assert "3 questions have no cached embedding" in message and "semantic_max_new = 2" in message
