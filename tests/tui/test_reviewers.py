@@ -23,7 +23,7 @@ def _notes(app) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def _until(pilot, condition, what: str, seconds: float = 20.0) -> None:
+async def _until(pilot, condition, what: str, seconds: float = 60.0) -> None:  # generous: CI machines can be slow
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
