@@ -23,7 +23,8 @@ def _notes(app) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def _until(pilot, condition, what: str, seconds: float = 60.0) -> None:  # generous: CI machines can be slow
+# A deadline, not a wait: generous, since a loaded machine once missed 20 s.
+async def _until(pilot, condition, what: str, seconds: float = 60.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
