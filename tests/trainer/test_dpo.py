@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,10 +12,10 @@ import torch
 from safetensors.torch import load_file
 
 from tests.trainer.conftest import all_pairs, write_version
+from tests.trainer.resume_check import assert_resume_matches_straight_run
 from trainer.dpo import execute_dpo, plan_dpo, read_preferences
 from trainer.run import execute, plan
 
-REPO = Path(__file__).resolve().parents[2]
 SFT_FAST = {"learning_rate": 5e-3, "lora_r": 8, "lora_alpha": 16, "log_every": 1, "save_every": 2, "max_steps": 4}
 DPO_FAST = {"learning_rate": 5e-3, "lora_r": 8, "lora_alpha": 16, "save_every": 2, "batch_size": 4}
 
@@ -100,36 +96,8 @@ def test_a_version_without_preferences_is_refused_with_a_clear_message(tiny_mode
     assert not (tmp_path / "runs").exists()  # refused before any run folder was made
 
 
-def _run_cli(args):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "trainer", *args], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-
-
 @pytest.mark.slow  # three trainer processes
 def test_a_killed_dpo_run_resumes_and_ends_with_the_same_adapter(tiny_model, pref_version, tmp_path):
     common = ["--method", "dpo", "--base", str(tiny_model), "--preset", "smoke", "--max-steps", "8",
               "--save-every", "2", "--learning-rate", "5e-3", "--lora-r", "8", "--batch-size", "4"]
-    straight = _run_cli(["train", str(pref_version), "--runs", str(tmp_path / "a"), "--run-id", "straight", *common])
-    assert straight.wait(timeout=600) == 0, straight.stdout.read()
-    victim = _run_cli(["train", str(pref_version), "--runs", str(tmp_path / "b"), "--run-id", "victim", *common])
-    for line in victim.stdout:
-        if '"event": "checkpoint", "step": 4' in line:
-            victim.send_signal(signal.SIGKILL)
-            break
-    victim.wait(timeout=60)
-    assert victim.returncode == -signal.SIGKILL
-    run_dir = tmp_path / "b" / "victim"
-    assert json.loads((run_dir / "run.json").read_text())["status"] == "running"
-    resumed = _run_cli(["train", "--resume", str(run_dir)])
-    output = resumed.stdout.read()
-    assert resumed.wait(timeout=600) == 0, output
-    manifest = json.loads((run_dir / "run.json").read_text())
-    assert manifest["status"] == "done" and manifest["results"]["resumed_from_step"] >= 4
-    steps = [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    assert steps == list(range(1, 9))
-    a = load_file(str(tmp_path / "a" / "straight" / "adapter" / "adapter_model.safetensors"))
-    b = load_file(str(run_dir / "adapter" / "adapter_model.safetensors"))
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.allclose(a[key], b[key], atol=1e-5), key
+    assert_resume_matches_straight_run(pref_version, common, tmp_path, steps=8, kill_at=4, timeout=600, atol=1e-5)

@@ -23,8 +23,8 @@ def _lengths(n: int, mean: float = 110.0) -> np.ndarray:
 
 @pytest.mark.parametrize("n_train", [1_000, 3_000, 10_000, 20_000, 30_000])
 def test_the_rule_gives_every_version_size_enough_optimizer_steps(n_train):
-    from trainer.loop import schedule
     from trainer.data import Tokenized
+    from trainer.loop import schedule
 
     hyper = preset("default", on_gpu=True)
     lengths = _lengths(n_train)

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import load_file
 
+from tests.trainer.resume_check import assert_resume_matches_straight_run
 from trainer.run import execute, plan
 
-REPO = Path(__file__).resolve().parents[2]
 FAST = {"learning_rate": 5e-3, "lora_r": 8, "lora_alpha": 16, "log_every": 1, "save_every": 2}
 
 
@@ -42,39 +36,11 @@ def test_a_few_cpu_steps_lower_the_loss_and_write_every_output(tiny_model, versi
     assert results["steps"] == 12 and results["tokens_per_s"] > 0 and results["wall_s"] > 0
 
 
-def _run_cli(args, **kw):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "trainer", *args], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, **kw)
-
-
 @pytest.mark.slow  # three trainer processes
 def test_a_killed_run_resumes_from_its_checkpoint_and_ends_as_if_never_killed(tiny_model, version_dir, tmp_path):
     common = ["--base", str(tiny_model), "--preset", "smoke", "--max-steps", "8", "--save-every", "2",
               "--learning-rate", "5e-3", "--lora-r", "8"]
-    straight = _run_cli(["train", str(version_dir), "--runs", str(tmp_path / "a"), "--run-id", "straight", *common])
-    assert straight.wait(timeout=300) == 0, straight.stdout.read()
-    victim = _run_cli(["train", str(version_dir), "--runs", str(tmp_path / "b"), "--run-id", "victim", *common])
-    for line in victim.stdout:
-        if '"event": "checkpoint", "step": 4' in line:
-            victim.send_signal(signal.SIGKILL)
-            break
-    victim.wait(timeout=60)
-    assert victim.returncode == -signal.SIGKILL
-    run_dir = tmp_path / "b" / "victim"
-    assert json.loads((run_dir / "run.json").read_text())["status"] == "running"
-    resumed = _run_cli(["train", "--resume", str(run_dir)])
-    output = resumed.stdout.read()
-    assert resumed.wait(timeout=300) == 0, output
-    manifest = json.loads((run_dir / "run.json").read_text())
-    assert manifest["status"] == "done" and manifest["results"]["resumed_from_step"] >= 4
-    steps = [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    assert steps == list(range(1, 9))
-    a = load_file(str(tmp_path / "a" / "straight" / "adapter" / "adapter_model.safetensors"))
-    b = load_file(str(run_dir / "adapter" / "adapter_model.safetensors"))
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.allclose(a[key], b[key], atol=1e-6), key
+    assert_resume_matches_straight_run(version_dir, common, tmp_path, steps=8, kill_at=4, timeout=300, atol=1e-6)
 
 
 @pytest.mark.slow  # a second training run and a merged model
