@@ -17,7 +17,7 @@ from curator.filters.records import raises_flag
 from curator.filters.rules import length_findings
 from curator.filters.settings import FilterSettings
 from curator.store.connection import transaction
-from curator.store.flags import FLAG_KINDS
+from curator.store.flags import FLAG_KINDS, retire_flags
 
 SCORED_KINDS = tuple(k for k in FLAG_KINDS if k != "eval_low")  # eval_low comes from evaluations, not filters
 
@@ -70,9 +70,7 @@ def redecide(conn: sqlite3.Connection, settings: FilterSettings, *, run_id: int 
         kinds = [k for k in SCORED_KINDS if k in have]
         if not kinds:
             return counts
-        marks = ", ".join("?" * len(kinds))
-        counts["retired"] = conn.execute(f"UPDATE flags SET active = 0 WHERE active = 1 AND kind IN ({marks})",
-                                         kinds).rowcount
+        counts["retired"] = retire_flags(conn, kinds)
         rows = []
         for pid, kind, score, reason, cluster_id, details in _current_scores(conn, statuses).fetchall():
             info = json.loads(details) if details else {}

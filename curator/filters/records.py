@@ -18,7 +18,7 @@ from typing import Any
 from curator.filters.decide import fails
 from curator.filters.settings import FilterSettings
 from curator.store.connection import transaction
-from curator.store.flags import FLAG_KINDS
+from curator.store.flags import FLAG_KINDS, retire_flags
 
 
 @dataclass
@@ -79,8 +79,7 @@ def _write(conn: sqlite3.Connection, outputs: list[FilterOutput], kinds: list[st
         if kinds:
             marks = ", ".join("?" * len(kinds))
             conn.execute(f"UPDATE filter_scores SET current = 0 WHERE current = 1 AND kind IN ({marks})", kinds)
-            written["retired"] = conn.execute(
-                f"UPDATE flags SET active = 0 WHERE active = 1 AND kind IN ({marks})", kinds).rowcount
+            written["retired"] = retire_flags(conn, kinds)
         cluster_ids = _insert_clusters(conn, outputs, run_id)
         score_rows, flag_rows = [], []
         for n, out in enumerate(outputs):

@@ -15,7 +15,6 @@ from typing import Any
 from curator.store.rows import from_json, insert
 
 
-
 @dataclass(frozen=True)
 class FlagKind:
     """One kind of flag: what decides it, how it is shown, and whether it keeps a pair out of versions."""
@@ -73,12 +72,6 @@ def active_flags(conn: sqlite3.Connection, pair_id: int) -> list[dict[str, Any]]
         d["details"] = from_json(d["details"])
         out.append(d)
     return out
-
-
-def add_cluster(conn: sqlite3.Connection, kind: str, keeper_id: int, *, keeper_by: str = "policy",
-                run_id: int | None = None) -> int:
-    return insert(conn, "clusters", {"kind": kind, "keeper_id": keeper_id, "keeper_by": keeper_by,
-                                     "run_id": run_id})
 
 
 def active_flag_counts(conn: sqlite3.Connection) -> dict[str, int]:
