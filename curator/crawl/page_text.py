@@ -123,22 +123,21 @@ def plan_chunks(text: str, cues: list[dict[str, Any]], chunking: dict[str, Any])
 def decode_html(data: bytes, header_charset: str | None, name: str) -> tuple[str, str]:
     """An HTML page's text: the charset the server declared, else the page's <meta charset>, else sniffed."""
     declared = _META_CHARSET.search(data[:4096])
-    for candidate in (header_charset, declared.group(1).decode("ascii") if declared else None):
+    return _decode_first(data, (header_charset, declared.group(1).decode("ascii") if declared else None), name)
+
+
+def _decode_text(data: bytes, charset: str | None, name: str) -> tuple[str, str]:
+    return _decode_first(data, (charset,), name)
+
+
+def _decode_first(data: bytes, charsets: tuple[str | None, ...], name: str) -> tuple[str, str]:
+    """The text in the first named charset that decodes it, else as sniffed."""
+    for candidate in charsets:
         if candidate:
             try:
                 return data.decode(candidate), candidate.lower()
             except (LookupError, UnicodeDecodeError):
                 continue
-    decoded = decode_bytes(data, name)
-    return decoded.text, decoded.encoding
-
-
-def _decode_text(data: bytes, charset: str | None, name: str) -> tuple[str, str]:
-    if charset:
-        try:
-            return data.decode(charset), charset.lower()
-        except (LookupError, UnicodeDecodeError):
-            pass
     decoded = decode_bytes(data, name)
     return decoded.text, decoded.encoding
 
