@@ -461,6 +461,7 @@ def run_real_benchmark(pairs: int = 50_000, per_kind: int = 400, semantic: bool 
         "cpu_seconds": round(cpu_seconds, 2),
         "semantic": semantic,
         "settings": {"semantic_threshold": settings.semantic_threshold, "fuzzy_cutoff": settings.fuzzy_cutoff,
+                     "semantic_runtime": settings.semantic_runtime,
                      **overrides},
         "embed_seconds": round(embed_seconds[0], 2),
         "embedded_now": embedded_now[0],

@@ -28,6 +28,12 @@ from curator.filters.settings import FilterSettings
 from curator.filters.subjects import SubjectIndex
 
 _INFORMATIVE_WORDS = 3  # answers with fewer words need _SHORT_ANSWER_COSINE for a semantic duplicate
+# An answer given to this many different questions (groups of exact and near duplicates) is boilerplate
+# ("This function always succeeds.", "See the section above."): like a short answer it says little about
+# whether two of those questions mean the same, so it too needs _SHORT_ANSWER_COSINE. Found on the Python
+# reference, where one-word siblings sharing such an answer ("... if p is a tuple object ..." / "... a list
+# object ...") were semantic duplicates; a paraphrase and its original share their answer with fewer groups.
+_BOILERPLATE_GROUPS = 4
 _SHORT_ANSWER_COSINE = 0.95
 DEDUP_KINDS = ("duplicate", "near_duplicate", "conflict", "semantic_duplicate")
 
@@ -89,8 +95,9 @@ def find_duplicates(questions: list[str], answers: list[str], inputs: KeeperInpu
     mark = time.perf_counter()
     rank = keeper_rank(inputs)
     t_rank = text_ranks(text_of, rank, len(texts))
-    semantic = _semantic_edges(texts, text_of, answers, rank, subjects, sem_pairs, sem_cos, settings)
     strong = edges.scores >= settings.fuzzy_cutoff
+    semantic = _semantic_edges(texts, text_of, answers, rank, subjects, sem_pairs, sem_cos, settings,
+                               lambda: star_groups(len(texts), edges.pairs[strong], t_rank))
     sem_strong = semantic.scores >= settings.semantic_threshold
     groups = star_groups(len(texts), np.concatenate((edges.pairs[strong], semantic.pairs[sem_strong])), t_rank)
     clusters = build_clusters(text_of, groups, q_norm, answers, inputs, scorer=settings.fuzzy_scorer,
@@ -111,9 +118,11 @@ class _Scored:
 
 
 def _semantic_edges(texts: list[str], text_of: np.ndarray, answers: list[str], rank: np.ndarray,
-                    subjects: SubjectIndex, pairs: np.ndarray, cos: np.ndarray, settings: FilterSettings) -> _Scored:
+                    subjects: SubjectIndex, pairs: np.ndarray, cos: np.ndarray, settings: FilterSettings,
+                    near_groups: Callable[[], np.ndarray]) -> _Scored:
     """Neighbour pairs that may be semantic duplicates: cosine >= the recording floor, the same subjects and
-    numbers, and the same answer (of the best-ranked pair asking each text)."""
+    numbers, and the same answer (of the best-ranked pair asking each text); a short or boilerplate answer
+    needs a higher cosine. `near_groups`: each text's group of exact and near duplicates."""
     keep = cos >= settings.semantic_recording_floor
     pairs, cos = pairs[keep], cos[keep]
     if not len(pairs):
@@ -133,9 +142,22 @@ def _semantic_edges(texts: list[str], text_of: np.ndarray, answers: list[str], r
     # ordered?"): only near-identical meaning joins them
     short = np.fromiter((len(keys[p].split()) < _INFORMATIVE_WORDS for p in rep[pairs[:, 0]].tolist()), dtype=bool,
                         count=len(pairs))
-    keep = same & numbers & (~short | (cos >= max(settings.semantic_threshold, _SHORT_ANSWER_COSINE)))
+    uninformative = short | _boilerplate(pairs, rep, answers, keys, near_groups)
+    keep = same & numbers & (~uninformative | (cos >= max(settings.semantic_threshold, _SHORT_ANSWER_COSINE)))
     keep[keep] = subjects.same_subjects(texts, pairs[keep])
     return _Scored(pairs[keep], cos[keep])
+
+
+def _boilerplate(pairs: np.ndarray, rep: np.ndarray, answers: list[str], keys: dict[int, str],
+                 near_groups: Callable[[], np.ndarray]) -> np.ndarray:
+    """Whether each pair's (shared) answer is given to _BOILERPLATE_GROUPS or more groups of questions."""
+    groups = near_groups()
+    seen: dict[str, set[int]] = {}
+    for text, p in enumerate(rep.tolist()):
+        key = keys.get(p) or keys.setdefault(p, answer_key(answers[p]))
+        seen.setdefault(key, set()).add(int(groups[text]))
+    return np.fromiter((len(seen[keys[p]]) >= _BOILERPLATE_GROUPS for p in rep[pairs[:, 0]].tolist()), dtype=bool,
+                       count=len(pairs))
 
 
 def _near_misses(pairs: np.ndarray, scores: np.ndarray, groups: np.ndarray, text_of: np.ndarray, rank: np.ndarray,

@@ -25,7 +25,8 @@ class FilterSettings:
     semantic_threshold: float = 0.8
     semantic_floor: float = 0.75
     semantic_answer_threshold: float = 0.8  # no longer used: a semantic duplicate needs the same answer
-    semantic_batch_size: int = 128
+    semantic_runtime: str = "onnx-int8"
+    semantic_batch_size: int = 16
     semantic_max_tokens: int = 64
     semantic_neighbours: int = 8
     semantic_candidate_floor: float = 0.75
