@@ -243,8 +243,13 @@ def _swapped(words: list[str], rng: random.Random) -> list[str] | None:
     return [*words[:k], words[k + 1], words[k], *words[k + 2:]]
 
 
+# dropping one of these turns a sentence into its opposite: not a near duplicate
+_NEGATING = frozenset(("not", "no", "never", "nor", "cannot"))
+
+
 def _dropped(words: list[str], rng: random.Random) -> list[str] | None:
-    spots = [k for k in range(1, len(words)) if words[k].isalpha() and words[k].islower()]
+    spots = [k for k in range(1, len(words)) if words[k].isalpha() and words[k].islower()
+             and words[k] not in _NEGATING]
     if len(words) < 7 or not spots:
         return None
     k = rng.choice(spots)

@@ -20,11 +20,13 @@ from curator.filters.clusters import (
     star_groups,
     text_ranks,
 )
+from curator.filters.lexicon import negation_differs
 from curator.filters.near import NearEdges, near_edges
 from curator.filters.normalize import answer_key, normalize_all, numbers_of
 from curator.filters.records import ClusterRow, FilterOutput, ScoreRow
 from curator.filters.semantic import EmbeddingSkipped, neighbour_pairs
 from curator.filters.settings import FilterSettings
+from curator.filters.similarity import word_forms
 from curator.filters.subjects import SubjectIndex
 
 _INFORMATIVE_WORDS = 3  # answers with fewer words need _SHORT_ANSWER_COSINE for a semantic duplicate
@@ -145,6 +147,8 @@ def _semantic_edges(texts: list[str], text_of: np.ndarray, answers: list[str], r
     uninformative = short | _boilerplate(pairs, rep, answers, keys, near_groups)
     keep = same & numbers & (~uninformative | (cos >= max(settings.semantic_threshold, _SHORT_ANSWER_COSINE)))
     keep[keep] = subjects.same_subjects(texts, pairs[keep])
+    keep[keep] = [not negation_differs(word_forms(texts[a])[0], word_forms(texts[b])[0])
+                  for a, b in pairs[keep].tolist()]
     return _Scored(pairs[keep], cos[keep])
 
 

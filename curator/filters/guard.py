@@ -9,6 +9,8 @@ has are found with sparse word-count vectors. Then:
 - one word on each side (a template slot, or a typo): the two words are compared,
   each distinct pair of stems once however many question pairs share it, then as
   written where the stems differ too much;
+- a negation among the changed words ("not", "never", "않다": curator.filters.lexicon): 0,
+  the question asks the opposite;
 - anything else: if the changed words of the two sides differ in more than
   MAX_SLIP_LETTERS letters, 0 (slips and moved spaces keep the letters); otherwise
   the changed words are taken in text order, spaces moved back
@@ -23,6 +25,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from curator.filters.arrays import distinct, distinct_inverse
+from curator.filters.lexicon import is_negation
 from curator.filters.similarity import (
     ARTICLES,
     changed_by_alignment,
@@ -52,7 +55,7 @@ def changed_word_scores(texts: Sequence[str], pairs: np.ndarray, cutoff: float =
     counts.sum_duplicates()
     left = np.searchsorted(involved, pairs[:, 0])
     right = np.searchsorted(involved, pairs[:, 1])
-    letters = None
+    letters = negating = None
     score = np.empty(len(pairs), dtype=np.float32)
     for lo in range(0, len(pairs), _CHUNK):  # a chunk at a time: the gathered rows are large
         part = slice(lo, lo + _CHUNK)
@@ -60,7 +63,8 @@ def changed_word_scores(texts: Sequence[str], pairs: np.ndarray, cutoff: float =
         diff.eliminate_zeros()
         if letters is None:
             letters = _letter_counts(table)
-        score[part] = _chunk_scores(diff, left[part], right[part], table, letters, cutoff)
+            negating = np.fromiter((is_negation(w) for w in table.stems), dtype=bool, count=table.n_stems)
+        score[part] = _chunk_scores(diff, left[part], right[part], table, letters, negating, cutoff)
     again = np.flatnonzero(score < 0)
     forms: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for k in again.tolist():
@@ -71,7 +75,7 @@ def changed_word_scores(texts: Sequence[str], pairs: np.ndarray, cutoff: float =
 
 
 def _chunk_scores(diff: csr_matrix, left: np.ndarray, right: np.ndarray, table: WordTable, letters: csr_matrix,
-                  cutoff: float) -> np.ndarray:
+                  negating: np.ndarray, cutoff: float) -> np.ndarray:
     """Scores of the pairs whose word-count differences are the rows of `diff`; -1 where Python must look."""
     n = diff.shape[0]
     row = np.repeat(np.arange(n), np.diff(diff.indptr))
@@ -95,7 +99,9 @@ def _chunk_scores(diff: csr_matrix, left: np.ndarray, right: np.ndarray, table: 
             raw_right = table.raw_of_stem(right[failed], stem_right[failed])
             score[failed] = np.maximum(score[failed], _distinct_similarity(raw_left, raw_right, table.n_raws,
                                                                            table.raw))
-    several = np.flatnonzero(open_ & ~single)
+    if negating.any():
+        score[np.unique(row[negating[diff.indices]])] = 0.0
+    several = np.flatnonzero(open_ & ~single & (score != 0.0))
     if several.size:
         # slips move letters around but keep almost all of them: a pair whose changed words differ in
         # more letters than MAX_SLIP_LETTERS is a different question, without looking further

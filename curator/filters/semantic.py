@@ -219,7 +219,8 @@ def _export_onnx(path: Path, max_tokens: int, folder: Path) -> dict:
         def forward(self, *tensors):
             return self.st(dict(zip(names, tensors)))["sentence_embedding"]
 
-    sample = st.tokenize(["a question to trace the model with", "another"])
+    texts = ["a question to trace the model with", "another"]
+    sample = st.preprocess(texts) if hasattr(st, "preprocess") else st.tokenize(texts)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f"model.tmp-{os.getpid()}.onnx"
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"embedding": {0: "batch"}}
