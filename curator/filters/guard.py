@@ -99,9 +99,11 @@ def _chunk_scores(diff: csr_matrix, left: np.ndarray, right: np.ndarray, table: 
             raw_right = table.raw_of_stem(right[failed], stem_right[failed])
             score[failed] = np.maximum(score[failed], _distinct_similarity(raw_left, raw_right, table.n_raws,
                                                                            table.raw))
+    negated = np.zeros(n, dtype=bool)
     if negating.any():
-        score[np.unique(row[negating[diff.indices]])] = 0.0
-    several = np.flatnonzero(open_ & ~single & (score != 0.0))
+        negated[row[negating[diff.indices]]] = True
+        score[negated] = 0.0
+    several = np.flatnonzero(open_ & ~single & ~negated)
     if several.size:
         # slips move letters around but keep almost all of them: a pair whose changed words differ in
         # more letters than MAX_SLIP_LETTERS is a different question, without looking further

@@ -54,8 +54,9 @@ def test_a_negation_on_one_side_is_a_changed_question(a, b):
 def test_negated_questions_with_one_answer_are_not_clustered_but_a_typo_still_is(settings):
     assert _grouped(NEGATED, "Yes, in most cases it does.", settings) == [False] * len(NEGATED)
     typos = [("Does the queue block when it is full?", "Does the queue blokc when it is full?"),
-             ("이 서류는 통관에 필요합니까?", "이 서류는 통관에 필요합니까")]
-    assert _grouped(typos, "Yes, in most cases it does.", settings) == [True, True]
+             ("이 서류는 통관에 필요합니까?", "이 서류는 통관에 필요합니까"),
+             ("Does the queue block when it is full?", "Does teh queue blokc when it is full?")]  # two slips
+    assert _grouped(typos, "Yes, in most cases it does.", settings) == [True, True, True]
 
 
 @pytest.mark.slow
