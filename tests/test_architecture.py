@@ -1,8 +1,10 @@
 """House rules: the layer contracts in pyproject.toml hold (import-linter), only curator/tui imports textual,
 trainer/ never imports the TUI."""
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -97,3 +99,39 @@ def test_every_cli_area_is_kept_from_importing_the_app():
     contract = next(c for c in _contracts() if c.get("forbidden_modules") == ["curator.cli.app"])
     areas = {f"curator.cli.{p.stem}" for p in (REPO / "curator" / "cli").glob("*.py") if p.stem not in ("__init__", "app")}
     assert areas - set(contract["source_modules"]) == set(), "add the new CLI module to the contract"
+
+
+_SQL_CALLS = ("execute", "executemany", "executescript")
+_SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|WITH|PRAGMA|REPLACE)\b", re.IGNORECASE)
+
+
+def sql_outside_store(root: Path) -> list[str]:
+    """`file:line what` for every SQL call or statement text in a curator module outside curator/store."""
+    found = []
+    for path in sorted((root / "curator").rglob("*.py")):
+        if (root / "curator" / "store") in path.parents:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SQL_CALLS:
+                found.append(f"{path.relative_to(root)}:{node.lineno} .{node.func.attr}(...)")
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL_START.match(node.value) \
+                    and re.search(r"\b(FROM|INTO|SET|TABLE|VALUES)\b", node.value):
+                found.append(f"{path.relative_to(root)}:{node.lineno} {node.value[:40]!r}")
+    return sorted(found)
+
+
+def test_every_sql_statement_lives_in_the_store():
+    assert sql_outside_store(REPO) == []
+
+
+def test_the_sql_check_finds_a_statement_outside_the_store(tmp_path):
+    module = tmp_path / "curator" / "filters" / "sneaky.py"
+    module.parent.mkdir(parents=True)
+    (tmp_path / "curator" / "store").mkdir()
+    (tmp_path / "curator" / "store" / "fine.py").write_text('def f(c):\n    c.execute("SELECT 1 FROM t")\n')
+    module.write_text('def f(conn):\n    return conn.execute(f"SELECT id FROM qa_pairs WHERE x = {1}")\n'
+                      'Q = "UPDATE flags SET active = 0"\n')
+    assert sql_outside_store(tmp_path) == ["curator/filters/sneaky.py:2 'SELECT id FROM qa_pairs WHERE x = '",
+                                           "curator/filters/sneaky.py:2 .execute(...)",
+                                           "curator/filters/sneaky.py:3 'UPDATE flags SET active = 0'"]

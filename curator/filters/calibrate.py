@@ -29,6 +29,10 @@ from typing import Any
 
 from curator.filters.decide import LENGTH_RULES, fails, judge_fails
 from curator.filters.settings import FilterSettings
+from curator.store.flags import active_kinds_of_pairs
+from curator.store.measurements import cluster_keepers, current_scores_except, current_scores_of_kind
+from curator.store.pairs import pair_ids_with_status
+from curator.store.review_queries import latest_human_decisions
 
 THRESHOLDS = tuple(range(1, 12))  # quality >= t passes; 11 fails every pair, 1 passes every quality
 DECISIONS = ("accept", "reject")
@@ -68,17 +72,12 @@ def agreement(table: list[list[int]]) -> dict[str, Any]:
 
 def reviewer_decisions(conn: sqlite3.Connection) -> dict[int, str]:
     """Each pair's latest accept or reject by a person (not undone): pair id -> 'accept' | 'reject'."""
-    rows = conn.execute(
-        "SELECT r.pair_id, r.action FROM reviews r JOIN (SELECT pair_id, MAX(id) AS id FROM reviews"
-        " WHERE action IN ('accept', 'reject') AND actor NOT LIKE 'machine:%'"
-        " AND id NOT IN (SELECT review_id FROM review_undos) GROUP BY pair_id) last ON last.id = r.id")
-    return {pid: action for pid, action in rows}
+    return latest_human_decisions(conn)
 
 
 def judge_verdicts(conn: sqlite3.Connection) -> dict[int, tuple[float | None, dict[str, Any]]]:
     """The judge's current score and details of every judged pair."""
-    rows = conn.execute("SELECT pair_id, score, details FROM filter_scores WHERE kind = 'judge' AND current = 1")
-    return {pid: (score, json.loads(details or "{}")) for pid, score, details in rows}
+    return {pid: (score, details) for pid, (score, _reason, details) in current_scores_of_kind(conn, "judge").items()}
 
 
 @dataclass
@@ -173,9 +172,7 @@ def _near_limit(kind: str, score: float | None, details: dict[str, Any], s: Filt
 def uncertain_first(conn: sqlite3.Connection, settings: FilterSettings, *, status: str = "pending",
                     limit: int | None = None) -> list[Doubt]:
     """Pairs of `status` ('all' for every current pair), most uncertain first, then the rest in id order."""
-    where = "status IN ('pending', 'accepted', 'rejected')" if status == "all" else "status = ?"
-    ids = [r[0] for r in conn.execute(f"SELECT id FROM qa_pairs WHERE {where} ORDER BY id",
-                                      () if status == "all" else (status,))]
+    ids = pair_ids_with_status(conn, status)
     wanted = set(ids)
     signals: dict[int, list[tuple[str, str]]] = defaultdict(list)
     verdicts = {p: v for p, v in judge_verdicts(conn).items() if p in wanted and not v[1].get("error")}
@@ -188,8 +185,7 @@ def uncertain_first(conn: sqlite3.Connection, settings: FilterSettings, *, statu
     failing_rules: dict[int, list[str]] = defaultdict(list)
     cluster_of: dict[int, set[int]] = defaultdict(set)
     members: dict[int, set[int]] = defaultdict(set)
-    for pid, kind, score, details_text, cluster in conn.execute(
-            "SELECT pair_id, kind, score, details, cluster_id FROM filter_scores WHERE current = 1 AND kind != 'judge'"):
+    for pid, kind, score, details_text, cluster in current_scores_except(conn, "judge"):
         if cluster is not None and kind in (*_DEDUP, "duplicate"):
             members[cluster].add(pid)
             cluster_of[pid].add(cluster)
@@ -201,11 +197,11 @@ def uncertain_first(conn: sqlite3.Connection, settings: FilterSettings, *, statu
             signals[pid].append(("near_limit", near))
         if kind in ("rule", "moderation") and fails(kind, score, details, settings):
             failing_rules[pid].append(details.get("rule") or kind)
-    for cluster_id, keeper in conn.execute("SELECT id, keeper_id FROM clusters WHERE keeper_id IS NOT NULL"):
+    for cluster_id, keeper in cluster_keepers(conn):
         if cluster_id in members:
             members[cluster_id].add(keeper)
             cluster_of[keeper].add(cluster_id)
-    for pid, kind in conn.execute("SELECT pair_id, kind FROM flags WHERE active = 1 AND kind IN ('eval_low', 'conflict')"):
+    for pid, kind in active_kinds_of_pairs(conn, ("eval_low", "conflict")):
         if pid in wanted:
             signals[pid].append((kind, "the trained model still gets it wrong (eval_low)" if kind == "eval_low"
                                  else "another pair asks the same question with another answer"))

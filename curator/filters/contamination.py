@@ -23,6 +23,7 @@ from curator.filters.pool import PairPool
 from curator.filters.records import FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
 from curator.filters.subjects import SubjectIndex
+from curator.store.versions import get_version, newest_version_id, version_ids_starting
 
 CONTAMINATION_KINDS = ("contamination",)
 
@@ -50,16 +51,16 @@ def version_references(conn: sqlite3.Connection, which: str) -> tuple[list[Refer
     if not which:
         return [], None
     if which == "latest":
-        row = conn.execute("SELECT id, path FROM versions ORDER BY created_at DESC, id LIMIT 1").fetchone()
-        if row is None:
+        vid = newest_version_id(conn)
+        if vid is None:
             return [], None
     else:
-        rows = conn.execute("SELECT id, path FROM versions WHERE id LIKE ? ORDER BY id", (which + "%",)).fetchall()
-        if len(rows) != 1:
+        ids = version_ids_starting(conn, which)
+        if len(ids) != 1:
             return [], (f"[filters].contamination_version = {which!r} names "
-                        f"{'no version' if not rows else 'several versions'}; only held-out pairs were checked")
-        row = rows[0]
-    vid, path = row[0], Path(row[1])
+                        f"{'no version' if not ids else 'several versions'}; only held-out pairs were checked")
+        vid = ids[0]
+    path = Path(get_version(conn, vid)["path"])
     data = path / "data.parquet"
     try:
         frame = pl.read_parquet(data, columns=["question", "lineage_id", "split"])

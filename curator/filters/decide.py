@@ -56,12 +56,4 @@ def _length_fails(rule: str, value: Any, s: FilterSettings) -> bool:
     return value < limit if direction < 0 else value > limit
 
 
-_TRIM = "' ' || char(9) || char(10) || char(13)"
-WHITESPACE = " \t\n\r"  # what lengths are trimmed of, in Python and in SQL alike
-
-
-def length_sql(s: FilterSettings) -> tuple[str, list[Any]]:
-    """A WHERE clause over qa_pairs (alias p) for pairs breaking today's length limits, with its parameters."""
-    q, a = f"length(trim(p.question, {_TRIM}))", f"length(trim(p.answer, {_TRIM}))"
-    return (f"({q} < ? OR {q} > ? OR {a} < ? OR {a} > ?)",
-            [s.min_question_chars, s.max_question_chars, s.min_answer_chars, s.max_answer_chars])
+WHITESPACE = " \t\n\r"  # what lengths are trimmed of, in Python and in SQL alike (curator.store.pairs)

@@ -14,7 +14,8 @@ from curator.filters.keeper import clusters_of
 from curator.filters.rules import length_findings
 from curator.filters.settings import FilterSettings
 from curator.store.flags import FLAG_KIND, active_flags
-from curator.store.pairs import get_pair
+from curator.store.measurements import cluster_member_rows, current_measurements_of, get_cluster
+from curator.store.pairs import get_pair, pair_brief
 
 
 def explain_pair(conn: sqlite3.Connection, pair_id: int, settings: FilterSettings) -> dict[str, Any]:
@@ -23,8 +24,7 @@ def explain_pair(conn: sqlite3.Connection, pair_id: int, settings: FilterSetting
     if pair is None:
         raise CuratorError(f"there is no pair {pair_id}; `curator filter --failing` lists flagged pairs.")
     measurements = []
-    for row in conn.execute("SELECT kind, score, reason, cluster_id, details, run_id, created_at FROM filter_scores"
-                            " WHERE pair_id = ? AND current = 1 ORDER BY id", (pair_id,)):
+    for row in current_measurements_of(conn, pair_id):
         details = json.loads(row["details"]) if row["details"] else {}
         if row["kind"] == "rule" and details.get("rule") in LENGTH_RULES:
             continue
@@ -58,18 +58,13 @@ def _decision(kind: str, score: float | None, details: dict[str, Any], s: Filter
         verdict += (": left out of versions" if entry.excludes else ": stays in versions, to review") \
             if kind != "judge" else ""
     return f"{verdict} ({limit})" if limit else verdict
+
+
 def cluster_view(conn: sqlite3.Connection, cluster_id: int) -> dict[str, Any]:
     """A cluster: its kind, keeper (and who chose it), members with their measurement against the keeper."""
-    cluster = dict(conn.execute("SELECT id, kind, keeper_id, keeper_by, run_id, created_at FROM clusters"
-                                " WHERE id = ?", (cluster_id,)).fetchone())
-    marks = ", ".join("?" * len(DEDUP_KINDS))
-    members = conn.execute(
-        "SELECT s.pair_id, s.kind, s.score, s.details, p.status, substr(p.question, 1, 160) AS question"
-        f" FROM filter_scores s JOIN qa_pairs p ON p.id = s.pair_id WHERE s.cluster_id = ? AND s.current = 1"
-        f" AND s.kind IN ({marks}) ORDER BY s.pair_id", (cluster_id, *DEDUP_KINDS)).fetchall()
-    keeper = conn.execute("SELECT id, status, substr(question, 1, 160) AS question FROM qa_pairs WHERE id = ?",
-                          (cluster["keeper_id"],)).fetchone()
-    cluster["keeper"] = dict(keeper) if keeper else None
+    cluster = get_cluster(conn, cluster_id)
+    members = cluster_member_rows(conn, cluster_id, DEDUP_KINDS)
+    cluster["keeper"] = pair_brief(conn, cluster["keeper_id"])
     cluster["members"] = [{"pair_id": m["pair_id"], "kind": m["kind"], "score": m["score"], "status": m["status"],
                            "answer_score": json.loads(m["details"] or "{}").get("answer_score"),
                            "question": m["question"]}

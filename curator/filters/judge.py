@@ -14,7 +14,6 @@ their evidence if they have one, else on the question and answer alone, and
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +25,9 @@ from curator.filters.records import FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
 from curator.llm.endpoint import open_endpoint
 from curator.llm.engine import StructuredEngine, StructuredRequest, run_sync
+from curator.store.catalog import chunk_texts
+from curator.store.measurements import current_scores_of_kind
+from curator.store.pairs import document_heads
 from curator.store.runs import record_error
 from curator.workspace import Workspace
 
@@ -65,26 +67,12 @@ def judge_messages(question: str, answer: str, source: str | None) -> list[dict[
 def _sources(conn: sqlite3.Connection, pool: PairPool) -> list[str | None]:
     """Each pair's source chunk text, else its evidence quote, else its document (the glossary entry or exam item
     it was made from, which holds the reference answer), else None: the judge always sees a reference if any."""
-    wanted = sorted({int(c) for c in pool.chunk_id.tolist() if c >= 0})
-    texts: dict[int, str] = {}
-    for lo in range(0, len(wanted), 900):
-        part = wanted[lo:lo + 900]
-        texts.update(conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({', '.join('?' * len(part))})", part))
+    texts = chunk_texts(conn, sorted({int(c) for c in pool.chunk_id.tolist() if c >= 0}))
     evidence = evidence_of(conn, pool.ids)
     sources = [texts.get(int(c)) or (ev or None) for c, ev in zip(pool.chunk_id.tolist(), evidence)]
     missing = [int(i) for i, src in zip(pool.ids.tolist(), sources) if src is None]
-    documents: dict[int, str] = {}
-    for lo in range(0, len(missing), 900):
-        part = missing[lo:lo + 900]
-        documents.update(conn.execute(
-            f"SELECT p.id, substr(d.content, 1, {DOCUMENT_CHARS}) FROM qa_pairs p JOIN documents d"
-            f" ON d.id = p.document_id WHERE p.id IN ({', '.join('?' * len(part))})", part))
+    documents = document_heads(conn, missing, DOCUMENT_CHARS)
     return [src or documents.get(int(i)) or None for i, src in zip(pool.ids.tolist(), sources)]
-
-
-def _previous(conn: sqlite3.Connection) -> dict[int, tuple[float | None, str, dict[str, Any]]]:
-    rows = conn.execute("SELECT pair_id, score, reason, details FROM filter_scores WHERE kind = 'judge' AND current = 1")
-    return {pid: (score, reason, json.loads(details or "{}")) for pid, score, reason, details in rows}
 
 
 def judge_output(ws: Workspace, conn: sqlite3.Connection, pool: PairPool, settings: FilterSettings, run_id: int,
@@ -92,7 +80,7 @@ def judge_output(ws: Workspace, conn: sqlite3.Connection, pool: PairPool, settin
     """Judge every pair of `pool`; failed calls are recorded as errors and keep the pair's earlier verdict."""
     out = FilterOutput(kinds=JUDGE_KINDS)
     sources = _sources(conn, pool)
-    previous = _previous(conn)
+    previous = current_scores_of_kind(conn, "judge")
     requests = [StructuredRequest(messages=judge_messages(q, a, src), schema=JUDGE_SCHEMA, schema_name="judge",
                                   purpose="judge", prompt_version=PROMPT_VERSION,
                                   chunk_id=int(c) if c >= 0 else None)

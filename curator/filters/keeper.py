@@ -21,25 +21,14 @@ from curator.filters.normalize import answer_key, normalize
 from curator.filters.records import raises_flag
 from curator.filters.settings import FilterSettings
 from curator.store.connection import transaction
-from curator.store.rows import to_json
-
-_MARKS = ", ".join("?" * len(DEDUP_KINDS))
+from curator.store.measurements import cluster_members, get_cluster, replace_keeper
+from curator.store.measurements import clusters_of as store_clusters_of
+from curator.store.pairs import texts_of
 
 
 def clusters_of(conn: sqlite3.Connection, pair_id: int) -> list[int]:
-    """Clusters the pair belongs to now (as a member or as the keeper), newest first."""
-    rows = conn.execute(
-        f"SELECT DISTINCT cluster_id FROM filter_scores WHERE pair_id = ? AND current = 1 AND cluster_id IS NOT NULL"
-        f" AND kind IN ({_MARKS}) UNION SELECT c.id FROM clusters c WHERE c.keeper_id = ? AND EXISTS"
-        " (SELECT 1 FROM filter_scores s WHERE s.cluster_id = c.id AND s.current = 1) ORDER BY 1 DESC",
-        (pair_id, *DEDUP_KINDS, pair_id))
-    return [r[0] for r in rows]
-
-
-def cluster_members(conn: sqlite3.Connection, cluster_id: int) -> list[int]:
-    rows = conn.execute(f"SELECT DISTINCT pair_id FROM filter_scores WHERE cluster_id = ? AND current = 1"
-                        f" AND kind IN ({_MARKS}) ORDER BY pair_id", (cluster_id, *DEDUP_KINDS))
-    return [r[0] for r in rows]
+    """Duplicate clusters the pair belongs to now (as a member or as the keeper), newest first."""
+    return store_clusters_of(conn, pair_id, DEDUP_KINDS)
 
 
 def set_keeper(conn: sqlite3.Connection, pair_id: int, actor: str, settings: FilterSettings, *,
@@ -50,18 +39,17 @@ def set_keeper(conn: sqlite3.Connection, pair_id: int, actor: str, settings: Fil
         if not found:
             raise CuratorError(f"pair {pair_id} is in no duplicate cluster; run `curator filter --only dedup` first.")
         cluster_id = found[0]
-    cluster = conn.execute("SELECT id, kind, keeper_id, keeper_by FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+    cluster = get_cluster(conn, cluster_id)
     if cluster is None:
         raise CuratorError(f"there is no cluster {cluster_id}.")
     old = cluster["keeper_id"]
-    members = sorted(set(cluster_members(conn, cluster_id)) | {old})
+    members = sorted(set(cluster_members(conn, cluster_id, DEDUP_KINDS)) | {old})
     if pair_id not in members:
         raise CuratorError(f"pair {pair_id} is not a member of cluster {cluster_id} (members: "
                            f"{', '.join(map(str, members[:20]))}).")
     if pair_id == old:
         return {"cluster_id": cluster_id, "keeper": old, "changed": False}
-    texts = {r[0]: (r[1], r[2]) for r in conn.execute(
-        f"SELECT id, question, answer FROM qa_pairs WHERE id IN ({', '.join('?' * len(members))})", members)}
+    texts = texts_of(conn, members)
     others = [m for m in members if m != pair_id]
     ids = [pair_id, *others]
     questions = [normalize(texts[i][0]) for i in ids]
@@ -82,21 +70,9 @@ def set_keeper(conn: sqlite3.Connection, pair_id: int, actor: str, settings: Fil
     conflicts = sum(r.kind == "conflict" for r in rows)
     if conflicts:
         rows.append(member_score_row(pair_id, pair_id, True, True, 100.0, 100.0, conflicts=conflicts))
+    scores = [(r.pair_id, r.kind, r.score, r.reason, json.dumps(r.details, ensure_ascii=False)) for r in rows]
+    flagged = [raises_flag(r.kind, r.score, r.details, settings) for r in rows]
     with transaction(conn):
-        conn.execute("UPDATE clusters SET keeper_id = ?, keeper_by = 'human' WHERE id = ?", (pair_id, cluster_id))
-        conn.execute(f"UPDATE filter_scores SET current = 0 WHERE cluster_id = ? AND current = 1 AND kind IN ({_MARKS})",
-                     (cluster_id, *DEDUP_KINDS))
-        conn.execute(f"UPDATE flags SET active = 0 WHERE cluster_id = ? AND active = 1 AND kind IN ({_MARKS})",
-                     (cluster_id, *DEDUP_KINDS))
-        for r in rows:
-            row = (r.pair_id, r.kind, r.score, r.reason, cluster_id, json.dumps(r.details, ensure_ascii=False))
-            conn.execute("INSERT INTO filter_scores (pair_id, kind, score, reason, cluster_id, details)"
-                         " VALUES (?, ?, ?, ?, ?, ?)", row)
-            if raises_flag(r.kind, r.score, r.details, settings):
-                conn.execute("INSERT INTO flags (pair_id, kind, score, reason, cluster_id, details)"
-                             " VALUES (?, ?, ?, ?, ?, ?)", row)
-        conn.execute("INSERT INTO reviews (pair_id, action, actor, before, after, reason) VALUES (?, 'keeper', ?, ?, ?, ?)",
-                     (pair_id, actor, to_json({"cluster_id": cluster_id, "keeper": old}),
-                      to_json({"cluster_id": cluster_id, "keeper": pair_id}), reason))
+        replace_keeper(conn, cluster_id, pair_id, old, actor, reason, DEDUP_KINDS, scores, flagged)
     return {"cluster_id": cluster_id, "keeper": pair_id, "previous_keeper": old, "changed": True,
             "members": [{"pair_id": r.pair_id, "kind": r.kind, "score": r.score} for r in rows]}

@@ -31,6 +31,7 @@ from curator.llm.http_guard import sync_hooks, too_large_cause
 from curator.secrets import redact, redact_data, watch_env
 from curator.store.connection import transaction
 from curator.store.llm_calls import cached_call, log_call, request_hash
+from curator.store.measurements import current_scores_of_kind
 from curator.store.runs import record_error
 from curator.workspace import Workspace
 
@@ -52,12 +53,6 @@ def moderation_client(llm: dict[str, Any]) -> openai.OpenAI:
     return openai.OpenAI(base_url=base_url, api_key=key, timeout=float(llm.get("timeout_s", 120)),
                          max_retries=int(llm.get("max_retries", 3)),
                          http_client=openai.DefaultHttpxClient(event_hooks=sync_hooks(limit)))
-
-
-def _previous(conn: sqlite3.Connection) -> dict[int, tuple[float | None, str, dict[str, Any]]]:
-    rows = conn.execute("SELECT pair_id, score, reason, details FROM filter_scores WHERE kind = 'moderation'"
-                        " AND current = 1")
-    return {pid: (score, reason, json.loads(details or "{}")) for pid, score, reason, details in rows}
 
 
 def _score_row(pair_id: int, result: dict[str, Any], model: str, digest: str) -> ScoreRow:
@@ -84,7 +79,7 @@ def moderation_output(ws: Workspace, conn: sqlite3.Connection, pool: PairPool, s
         raise CuratorError("moderation needs an OpenAI endpoint ([llm].backend = \"openai\").")
     model = settings.moderation_model
     out = FilterOutput(kinds=MODERATION_KINDS)
-    previous = _previous(conn)
+    previous = current_scores_of_kind(conn, "moderation")
     todo: list[tuple[int, str, str]] = []
     for pid, q, a in zip(pool.ids.tolist(), pool.question, pool.answer):
         text = f"{q}\n{a}"

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from curator.filters.normalize import normalize_all
+from curator.store.flags import active_scores_of_kind
+from curator.store.pairs import evidence_of as stored_evidence
+from curator.store.pairs import live_pair_columns
 
 _COLUMNS = ("id", "question", "answer", "status", "origin", "held_out", "evidence_score", "chunk_id", "lineage_id")
 
@@ -58,18 +61,8 @@ class PairPool:
 
 
 def load_pool(conn: sqlite3.Connection, *, include_held_out: bool = True) -> PairPool:
-    """Every pair that is neither superseded nor rejected, in id order.
-
-    Rows are read a block at a time straight into columns, so a million pairs never
-    exist twice over (as row tuples and as columns).
-    """
-    where = "status IN ('pending', 'accepted')" + ("" if include_held_out else " AND held_out = 0")
-    cursor = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM qa_pairs WHERE {where} ORDER BY id")
-    cols: list[list] = [[] for _ in _COLUMNS]
-    while rows := cursor.fetchmany(50_000):
-        for column, values in zip(cols, zip(*rows)):
-            column.extend(values)
-        del rows
+    """Every pair that is neither superseded nor rejected, in id order."""
+    cols = live_pair_columns(conn, _COLUMNS, include_held_out=include_held_out)
     ids, question, answer, status, origin, held, evidence_score, chunk, lineage = cols
     return PairPool(
         ids=np.asarray(ids, dtype=np.int64),
@@ -86,12 +79,8 @@ def load_pool(conn: sqlite3.Connection, *, include_held_out: bool = True) -> Pai
 
 def evidence_of(conn: sqlite3.Connection, ids: np.ndarray) -> list[str | None]:
     """The evidence quote of each pair (read only for the few stages that need it)."""
-    found: dict[int, str | None] = {}
     wanted = ids.tolist()
-    for lo in range(0, len(wanted), 900):
-        part = wanted[lo:lo + 900]
-        found.update(conn.execute(f"SELECT id, evidence FROM qa_pairs WHERE id IN ({', '.join('?' * len(part))})",
-                                  part).fetchall())
+    found = stored_evidence(conn, wanted)
     return [found.get(i) for i in wanted]
 
 
@@ -99,16 +88,9 @@ def judge_scores(conn: sqlite3.Connection, ids: np.ndarray) -> np.ndarray:
     """The judge's quality score per pair (nan where it has none), from the active judge flags."""
     out = np.full(ids.size, np.nan)
     where = {int(pid): k for k, pid in enumerate(ids.tolist())}
-    for pair_id, score in conn.execute("SELECT pair_id, score FROM flags WHERE kind = 'judge' AND active = 1"):
+    for pair_id, score in active_scores_of_kind(conn, "judge"):
         k = where.get(pair_id)
         if k is not None and score is not None:
             out[k] = score
     return out
 
-
-def human_keepers(conn: sqlite3.Connection) -> dict[int, int]:
-    """Pairs a reviewer chose as keepers of clusters still in force: pair id -> cluster id (latest choice)."""
-    rows = conn.execute(
-        "SELECT c.keeper_id, MAX(c.id) FROM clusters c WHERE c.keeper_by = 'human' AND EXISTS"
-        " (SELECT 1 FROM filter_scores s WHERE s.cluster_id = c.id AND s.current = 1) GROUP BY c.keeper_id")
-    return {int(k): int(c) for k, c in rows if k is not None}

@@ -18,7 +18,8 @@ from typing import Any
 from curator.filters.decide import fails
 from curator.filters.settings import FilterSettings
 from curator.store.connection import transaction
-from curator.store.flags import FLAG_KINDS, retire_flags
+from curator.store.flags import FLAG_KINDS, insert_flags, retire_flags
+from curator.store.measurements import insert_clusters, insert_scores, large_page_cache, retire_scores
 
 
 @dataclass
@@ -64,23 +65,13 @@ def write_outputs(conn: sqlite3.Connection, outputs: Iterable[FilterOutput], set
     if unknown:
         raise ValueError(f"unknown flag kinds {sorted(unknown)}")
     written = {"retired": 0, "scores": 0, "flags": 0, "clusters": 0}
-    # a large page cache for this transaction: hundreds of thousands of index updates stay in memory
-    previous = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute("PRAGMA cache_size = -262144")
-    try:
-        return _write(conn, outputs, kinds, settings, run_id, written)
-    finally:
-        conn.execute(f"PRAGMA cache_size = {int(previous)}")
-
-
-def _write(conn: sqlite3.Connection, outputs: list[FilterOutput], kinds: list[str], settings: FilterSettings,
-           run_id: int | None, written: dict[str, int]) -> dict[str, int]:
-    with transaction(conn):
+    with large_page_cache(conn), transaction(conn):
         if kinds:
-            marks = ", ".join("?" * len(kinds))
-            conn.execute(f"UPDATE filter_scores SET current = 0 WHERE current = 1 AND kind IN ({marks})", kinds)
+            retire_scores(conn, kinds)
             written["retired"] = retire_flags(conn, kinds)
-        cluster_ids = _insert_clusters(conn, outputs, run_id)
+        keys = [(n, c.key) for n, out in enumerate(outputs) for c in out.clusters]
+        ids = insert_clusters(conn, [(c.kind, c.keeper_id, c.keeper_by, run_id) for out in outputs for c in out.clusters])
+        cluster_ids = dict(zip(keys, ids))
         score_rows, flag_rows = [], []
         for n, out in enumerate(outputs):
             for r in out.scores:
@@ -89,24 +80,7 @@ def _write(conn: sqlite3.Connection, outputs: list[FilterOutput], kinds: list[st
                 score_rows.append(row)
                 if raises_flag(r.kind, r.score, r.details, settings):
                     flag_rows.append(row)
-        conn.executemany("INSERT INTO filter_scores (pair_id, kind, score, reason, cluster_id, details, run_id)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)", score_rows)
-        conn.executemany("INSERT INTO flags (pair_id, kind, score, reason, cluster_id, details, run_id)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)", flag_rows)
+        insert_scores(conn, score_rows)
+        insert_flags(conn, flag_rows)
         written.update(scores=len(score_rows), flags=len(flag_rows), clusters=len(cluster_ids))
     return written
-
-
-def _insert_clusters(conn: sqlite3.Connection, outputs: list[FilterOutput], run_id: int | None
-                     ) -> dict[tuple[int, int], int]:
-    """Insert the outputs' clusters with ids taken in order (the write lock is held), keyed by (output, key)."""
-    next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM clusters").fetchone()[0]
-    ids: dict[tuple[int, int], int] = {}
-    rows = []
-    for n, out in enumerate(outputs):
-        for c in out.clusters:
-            ids[(n, c.key)] = next_id
-            rows.append((next_id, c.kind, c.keeper_id, c.keeper_by, run_id))
-            next_id += 1
-    conn.executemany("INSERT INTO clusters (id, kind, keeper_id, keeper_by, run_id) VALUES (?, ?, ?, ?, ?)", rows)
-    return ids

@@ -16,9 +16,10 @@ import numpy as np
 
 from curator.errors import CuratorError
 from curator.filters.clusters import KeeperInputs
-from curator.filters.pool import PairPool, human_keepers, judge_scores
+from curator.filters.pool import PairPool, judge_scores
 from curator.filters.records import FilterOutput
 from curator.filters.settings import FilterSettings
+from curator.store.measurements import human_keepers
 from curator.store.runs import record_error
 from curator.workspace import Workspace
 

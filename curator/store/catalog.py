@@ -179,3 +179,13 @@ def content_problems(conn: sqlite3.Connection, limit: int = 50) -> list[str]:
     if changed > len(problems):
         problems.append(f"... and {changed - len(problems)} more changed document(s) or chunk(s)")
     return problems
+
+
+def chunk_texts(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:
+    """chunk id -> text."""
+    out: dict[int, str] = {}
+    ids = list(ids)
+    for lo in range(0, len(ids), 900):  # under SQLite's limit on bound parameters
+        part = ids[lo:lo + 900]
+        out.update(conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({', '.join('?' * len(part))})", part))
+    return out

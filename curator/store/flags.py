@@ -8,7 +8,7 @@ killed run leaves the previous flags in force.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +82,21 @@ def active_flag_counts(conn: sqlite3.Connection) -> dict[str, int]:
                                 " AND kind = 'rule' GROUP BY 1 ORDER BY 1"):
         counts[f"rule:{rule}"] = n
     return counts
+
+
+def insert_flags(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    """Active flags from rows (pair_id, kind, score, reason, cluster_id, details as JSON text, run_id)."""
+    conn.executemany("INSERT INTO flags (pair_id, kind, score, reason, cluster_id, details, run_id)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def active_scores_of_kind(conn: sqlite3.Connection, kind: str) -> list[tuple[int, float | None]]:
+    """(pair_id, score) of every active flag of one kind (the judge's quality, for keeper choice)."""
+    return conn.execute("SELECT pair_id, score FROM flags WHERE kind = ? AND active = 1", (kind,)).fetchall()
+
+
+def active_kinds_of_pairs(conn: sqlite3.Connection, kinds: Sequence[str]) -> list[tuple[int, str]]:
+    """(pair_id, kind) of every active flag of these kinds."""
+    marks = ", ".join("?" * len(kinds))
+    return conn.execute(f"SELECT pair_id, kind FROM flags WHERE active = 1 AND kind IN ({marks})",
+                        list(kinds)).fetchall()

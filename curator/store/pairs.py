@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from curator.store.rows import as_dict, from_json, insert, now, to_json
@@ -138,3 +139,81 @@ def _log(conn: sqlite3.Connection, pair_id: int, action: str, actor: str, before
         (pair_id, action, actor, to_json(before) if before is not None else None,
          to_json(after) if after is not None else None, reason),
     )
+
+
+# what lengths are trimmed of in SQL: the same characters as curator.filters.decide.WHITESPACE
+_TRIM = "' ' || char(9) || char(10) || char(13)"
+_IN_BATCHES = 900  # ids per `IN (...)`: under SQLite's limit on bound parameters
+
+
+def _by_ids(conn: sqlite3.Connection, select: str, ids: Sequence[int]) -> list[tuple]:
+    """Rows of `select ... WHERE <column> IN (ids)` (select ends with the column and IN), batched."""
+    out: list[tuple] = []
+    ids = list(ids)
+    for lo in range(0, len(ids), _IN_BATCHES):
+        part = ids[lo:lo + _IN_BATCHES]
+        out.extend(conn.execute(f"{select} ({', '.join('?' * len(part))})", part).fetchall())
+    return out
+
+
+def live_pair_columns(conn: sqlite3.Connection, columns: Sequence[str], *, include_held_out: bool = True
+                      ) -> list[list[Any]]:
+    """Columns of every pair neither superseded nor rejected, in id order, one list per column.
+
+    Read a block at a time straight into columns, so a million pairs never exist twice
+    over (as row tuples and as columns).
+    """
+    where = "status IN ('pending', 'accepted')" + ("" if include_held_out else " AND held_out = 0")
+    cursor = conn.execute(f"SELECT {', '.join(columns)} FROM qa_pairs WHERE {where} ORDER BY id")
+    cols: list[list[Any]] = [[] for _ in columns]
+    while rows := cursor.fetchmany(50_000):
+        for column, values in zip(cols, zip(*rows)):
+            column.extend(values)
+        del rows
+    return cols
+
+
+def evidence_of(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str | None]:
+    return dict(_by_ids(conn, "SELECT id, evidence FROM qa_pairs WHERE id IN", ids))
+
+
+def statuses_of(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:
+    return dict(_by_ids(conn, "SELECT id, status FROM qa_pairs WHERE id IN", ids))
+
+
+def texts_of(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """pair id -> (question, answer)."""
+    return {r[0]: (r[1], r[2]) for r in _by_ids(conn, "SELECT id, question, answer FROM qa_pairs WHERE id IN", ids)}
+
+
+def pair_brief(conn: sqlite3.Connection, pair_id: int) -> dict[str, Any] | None:
+    """id, status and the question's first 160 characters."""
+    row = conn.execute("SELECT id, status, substr(question, 1, 160) AS question FROM qa_pairs WHERE id = ?",
+                       (pair_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def pair_ids_with_status(conn: sqlite3.Connection, status: str) -> list[int]:
+    """Ids of the pairs with `status` ('all': pending, accepted and rejected), in id order."""
+    if status == "all":
+        rows = conn.execute("SELECT id FROM qa_pairs WHERE status IN ('pending', 'accepted', 'rejected') ORDER BY id")
+    else:
+        rows = conn.execute("SELECT id FROM qa_pairs WHERE status = ? ORDER BY id", (status,))
+    return [r[0] for r in rows]
+
+
+def pairs_outside_lengths(conn: sqlite3.Connection, statuses: Sequence[str], question: tuple[int, int],
+                          answer: tuple[int, int]) -> list[tuple[int, str, str]]:
+    """(id, question, answer) of the pairs with these statuses whose trimmed question or answer length
+    falls outside (min, max), by id."""
+    q, a = f"length(trim(question, {_TRIM}))", f"length(trim(answer, {_TRIM}))"
+    marks = ", ".join("?" * len(statuses))
+    return conn.execute(f"SELECT id, question, answer FROM qa_pairs WHERE status IN ({marks})"
+                        f" AND ({q} < ? OR {q} > ? OR {a} < ? OR {a} > ?) ORDER BY id",
+                        [*statuses, *question, *answer]).fetchall()
+
+
+def document_heads(conn: sqlite3.Connection, ids: Sequence[int], chars: int) -> dict[int, str]:
+    """pair id -> the first `chars` characters of the document the pair was made from."""
+    return dict(_by_ids(conn, f"SELECT p.id, substr(d.content, 1, {int(chars)}) FROM qa_pairs p JOIN documents d"
+                              " ON d.id = p.document_id WHERE p.id IN", ids))

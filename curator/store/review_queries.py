@@ -212,3 +212,12 @@ def filter_choices(conn: sqlite3.Connection, *, limit: int = 500) -> dict[str, A
     sources = [dict(r) for r in conn.execute("SELECT id, kind, uri FROM sources ORDER BY id LIMIT ?", (limit,))]
     kinds = [r[0] for r in conn.execute("SELECT DISTINCT kind FROM flags WHERE active = 1 ORDER BY kind")]
     return {"sources": sources, "flag_kinds": kinds}
+
+
+def latest_human_decisions(conn: sqlite3.Connection) -> dict[int, str]:
+    """Each pair's latest accept or reject by a person (not undone): pair id -> 'accept' | 'reject'."""
+    rows = conn.execute(
+        "SELECT r.pair_id, r.action FROM reviews r JOIN (SELECT pair_id, MAX(id) AS id FROM reviews"
+        " WHERE action IN ('accept', 'reject') AND actor NOT LIKE 'machine:%'"
+        " AND id NOT IN (SELECT review_id FROM review_undos) GROUP BY pair_id) last ON last.id = r.id")
+    return {pid: action for pid, action in rows}
