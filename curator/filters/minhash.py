@@ -24,11 +24,11 @@ from itertools import pairwise
 
 import numpy as np
 
+from curator.filters.hashing import FNV_PRIME, mix64
+
 _SEP = 0  # code point joining texts; normalized texts hold no control characters
 _SPACE = 32
-_PRIME = np.uint64(0x100000001B3)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+_PRIME = np.uint64(FNV_PRIME)
 _BLOCK_GRAMS = 1 << 13
 _SLICE_TEXTS = 1 << 13
 _MASK64 = (1 << 64) - 1
@@ -65,16 +65,6 @@ def lsh_params(permutations: int, threshold: float) -> LshParams:
     return best
 
 
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer: spreads every input bit over the whole word (in place)."""
-    x ^= x >> np.uint64(30)
-    x *= _M1
-    x ^= x >> np.uint64(27)
-    x *= _M2
-    x ^= x >> np.uint64(31)
-    return x
-
-
 def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     """(hash per gram as uint32, index of its text), grams in text order; texts without any gram have none."""
     joined = "\x00".join(f" {t} " for t in texts)
@@ -96,7 +86,7 @@ def shingle_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray
         space_sum = np.concatenate(([0], np.cumsum(codes == _SPACE, dtype=np.int64)))
         inner = space_sum[n - 1:n - 1 + total] - space_sum[1:1 + total]
         keep &= inner == 0
-    grams = _mix64(h[keep])
+    grams = mix64(h[keep])
     return (grams >> np.uint64(32)).astype(np.uint32), text_of[:total][keep]
 
 
@@ -120,7 +110,7 @@ def _band_keys(sig: np.ndarray, params: LshParams) -> np.ndarray:
     for r in range(params.rows):
         key += rows[:, r, :].astype(np.uint64) * _ROW_WEIGHTS[r % _ROW_WEIGHTS.size]
     key += np.arange(params.bands, dtype=np.uint64)[:, None] << np.uint64(56)
-    return _mix64(key)
+    return mix64(key)
 
 
 def band_keys(texts: Sequence[str], n: int, params: LshParams, *, seed: int = 1,

@@ -18,27 +18,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from curator.filters.arrays import distinct_inverse
+from curator.filters.hashing import FNV_PRIME, mix64, powers
 from curator.filters.similarity import PARTICLES, PUNCTUATION
 
-_BASE = 0x100000001B3
+_BASE = FNV_PRIME
 _INVERSE = pow(_BASE, -1, 1 << 64)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 _SLICE = 1 << 13
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    x = x ^ (x >> np.uint64(30))
-    x *= _M1
-    x ^= x >> np.uint64(27)
-    x *= _M2
-    return x ^ (x >> np.uint64(31))
-
-
-def _powers(base: int, count: int) -> np.ndarray:
-    out = np.full(count, base, dtype=np.uint64)
-    out[0] = 1
-    return np.cumprod(out, dtype=np.uint64)  # wraps modulo 2**64, as intended
 
 
 class WordTable:
@@ -99,8 +84,8 @@ def _slice_words(texts: Sequence[str], spelled: dict[int, str]) -> tuple[np.ndar
     line = np.concatenate(([0], np.cumsum(codes == 10)))[starts]
     per_text = np.diff(np.searchsorted(line, np.arange(len(texts) + 1), side="left"))
     prefix = np.concatenate((np.zeros(1, np.uint64),
-                             np.cumsum(codes.astype(np.uint64) * _powers(_INVERSE, codes.size), dtype=np.uint64)))
-    scale = _powers(_BASE, codes.size + 1)
+                             np.cumsum(codes.astype(np.uint64) * powers(_INVERSE, codes.size), dtype=np.uint64)))
+    scale = powers(_BASE, codes.size + 1)
     raw = _span_hash(prefix, scale, starts, ends)
     stem_end = ends.copy()
     stripped = np.zeros(starts.size, dtype=bool)
@@ -123,14 +108,14 @@ def _slice_words(texts: Sequence[str], spelled: dict[int, str]) -> tuple[np.ndar
 def _span_hash(prefix: np.ndarray, scale: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """A 64-bit hash of codes[start:end] for every span, mixed with its length."""
     body = (prefix[end] - prefix[start]) * scale[start]
-    return _mix(body ^ (end - start).astype(np.uint64))
+    return mix64(body ^ (end - start).astype(np.uint64))
 
 
 def _hash_of(text: str) -> int:
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     prefix = np.concatenate((np.zeros(1, np.uint64), np.cumsum(
-        codes.astype(np.uint64) * _powers(_INVERSE, codes.size), dtype=np.uint64)))
-    return int(_span_hash(prefix, _powers(_BASE, codes.size + 1), np.array([0]), np.array([codes.size]))[0])
+        codes.astype(np.uint64) * powers(_INVERSE, codes.size), dtype=np.uint64)))
+    return int(_span_hash(prefix, powers(_BASE, codes.size + 1), np.array([0]), np.array([codes.size]))[0])
 
 
 _PUNCT_CODES = np.array([ord(c) for c in PUNCTUATION], dtype=np.uint32)
