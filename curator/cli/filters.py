@@ -75,7 +75,7 @@ def filter_(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=out,
                   transient=True, disable=as_json) as progress:
         task = progress.add_task("filtering", total=None)
-        counts = run_filters(ws, only=names, step=lambda text: progress.update(task, description=text))
+        counts = run_filters(ws, only=names, progress=lambda text: progress.update(task, description=text))
     emit_json(counts) if as_json else _render_counts(counts)
 
 
@@ -131,8 +131,8 @@ def failing_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The pending pairs that today's filter limits (curator.toml) fail, from the stored scores (instant: nothing recomputed)."""
-    from curator.filters.decisions import failing_pairs
     from curator.filters.settings import FilterSettings
+    from curator.filters.verdicts import failing_pairs
 
     ws = current_workspace()
     conn = ws.connect()
@@ -150,8 +150,8 @@ def failing_cmd(
 @filter_app.command("redecide")
 def redecide_cmd(as_json: JsonOpt = False) -> None:
     """Re-derive the active flags from the stored scores under today's limits (after editing a cutoff)."""
-    from curator.filters.decisions import redecide
     from curator.filters.settings import FilterSettings
+    from curator.filters.verdicts import redecide
 
     ws = current_workspace()
     conn = ws.connect()

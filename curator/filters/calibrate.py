@@ -27,8 +27,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from curator.filters.decide import LENGTH_RULES, fails, judge_fails
+from curator.filters.rules import LENGTH_RULES
 from curator.filters.settings import FilterSettings
+from curator.filters.verdicts import fails, judge_fails
 from curator.store.flags import active_kinds_of_pairs
 from curator.store.measurements import cluster_keepers, current_scores_except, current_scores_of_kind
 from curator.store.pairs import pair_ids_with_status

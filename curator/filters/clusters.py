@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from curator.filters.arrays import distinct, distinct_inverse
-from curator.filters.guard import changed_word_scores
 from curator.filters.normalize import answer_key, normalize, numbers_of
 from curator.filters.similarity import jamo, pair_scores
+from curator.filters.variants import changed_word_scores
 
 POLICY = ("a keeper a reviewer chose", "a pair a person accepted", "the judge's higher quality score",
           "better grounding (evidence score)", "the earliest pair")

@@ -19,8 +19,8 @@ import polars as pl
 from curator.filters.dedup import distinct_texts
 from curator.filters.near import near_edges
 from curator.filters.normalize import normalize_all
-from curator.filters.pool import PairPool
-from curator.filters.records import FilterOutput, ScoreRow
+from curator.filters.pair_pool import PairPool
+from curator.filters.results import FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
 from curator.filters.subjects import SubjectIndex
 from curator.store.versions import get_version, newest_version_id, version_ids_starting

@@ -23,7 +23,7 @@ from curator.filters.clusters import (
 from curator.filters.lexicon import negation_differs
 from curator.filters.near import NearEdges, near_edges
 from curator.filters.normalize import answer_key, normalize_all, numbers_of
-from curator.filters.records import ClusterRow, FilterOutput, ScoreRow
+from curator.filters.results import ClusterRow, FilterOutput, ScoreRow
 from curator.filters.semantic import EmbeddingSkipped, neighbour_pairs
 from curator.filters.settings import FilterSettings
 from curator.filters.similarity import word_forms

@@ -8,11 +8,11 @@ from typing import Any
 
 from curator.errors import CuratorError
 from curator.filters.clusters import POLICY
-from curator.filters.decide import LENGTH_RULES, fails
 from curator.filters.dedup import DEDUP_KINDS
 from curator.filters.keeper import clusters_of
-from curator.filters.rules import length_findings
+from curator.filters.rules import LENGTH_RULES, length_findings
 from curator.filters.settings import FilterSettings
+from curator.filters.verdicts import fails
 from curator.store.flags import FLAG_KIND, active_flags
 from curator.store.measurements import cluster_member_rows, current_measurements_of, get_cluster
 from curator.store.pairs import get_pair, pair_brief

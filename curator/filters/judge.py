@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
 from typing import Any
 
 from curator.errors import CuratorError
-from curator.filters.decide import judge_fails
-from curator.filters.pool import PairPool, evidence_of
-from curator.filters.records import FilterOutput, ScoreRow
+from curator.filters.pair_pool import PairPool, evidence_of
+from curator.filters.results import FilterOutput, Progress, ScoreRow
 from curator.filters.settings import FilterSettings
+from curator.filters.verdicts import judge_fails
 from curator.llm.endpoint import open_endpoint
 from curator.llm.engine import StructuredEngine, StructuredRequest, run_sync
 from curator.store.catalog import chunk_texts
@@ -76,7 +75,7 @@ def _sources(conn: sqlite3.Connection, pool: PairPool) -> list[str | None]:
 
 
 def judge_output(ws: Workspace, conn: sqlite3.Connection, pool: PairPool, settings: FilterSettings, run_id: int,
-                 say: Callable[[str], None] | None = None) -> FilterOutput:
+                 progress: Progress | None = None) -> FilterOutput:
     """Judge every pair of `pool`; failed calls are recorded as errors and keep the pair's earlier verdict."""
     out = FilterOutput(kinds=JUDGE_KINDS)
     sources = _sources(conn, pool)
@@ -86,7 +85,7 @@ def judge_output(ws: Workspace, conn: sqlite3.Connection, pool: PairPool, settin
                                   chunk_id=int(c) if c >= 0 else None)
                 for q, a, src, c in zip(pool.question, pool.answer, sources, pool.chunk_id.tolist())]
     with open_endpoint(ws.config["llm"], log_dir=ws.path("runs")) as endpoint:
-        outcomes = run_sync(_judge_all(endpoint, conn, run_id, requests, say))
+        outcomes = run_sync(_judge_all(endpoint, conn, run_id, requests, progress))
         model = endpoint.model
     counts = {"judged": 0, "cached": 0, "failed": 0, "failing": 0}
     for k, (pid, outcome) in enumerate(zip(pool.ids.tolist(), outcomes)):
@@ -121,13 +120,13 @@ def judge_output(ws: Workspace, conn: sqlite3.Connection, pool: PairPool, settin
 
 
 async def _judge_all(endpoint: Any, conn: sqlite3.Connection, run_id: int, requests: list[StructuredRequest],
-                     say: Callable[[str], None] | None) -> list[Any]:
+                     progress: Progress | None) -> list[Any]:
     outcomes: list[Any] = []
     async with StructuredEngine(endpoint, conn, run_id=run_id) as engine:
         for lo in range(0, len(requests), WINDOW):
             outcomes += await asyncio.gather(*(engine.call(r) for r in requests[lo:lo + WINDOW]))
-            if say:
-                say(f"judge: {len(outcomes)}/{len(requests)} pairs")
+            if progress:
+                progress(f"judge: {len(outcomes)}/{len(requests)} pairs")
             if any(o.fatal for o in outcomes[lo:]):
                 break
     return outcomes + [None] * (len(requests) - len(outcomes))

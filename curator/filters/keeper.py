@@ -18,8 +18,8 @@ from curator.errors import CuratorError
 from curator.filters.clusters import answer_agreement, scores_between
 from curator.filters.dedup import DEDUP_KINDS, member_score_row
 from curator.filters.normalize import answer_key, normalize
-from curator.filters.records import raises_flag
 from curator.filters.settings import FilterSettings
+from curator.filters.verdicts import raises_flag
 from curator.store.connection import transaction
 from curator.store.measurements import cluster_members, get_cluster, replace_keeper
 from curator.store.measurements import clusters_of as store_clusters_of

@@ -16,15 +16,14 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable
 from typing import Any
 
 import openai
 
 from curator.errors import CuratorError
 from curator.filters.normalize import text_hash
-from curator.filters.pool import PairPool
-from curator.filters.records import FilterOutput, ScoreRow
+from curator.filters.pair_pool import PairPool
+from curator.filters.results import FilterOutput, Progress, ScoreRow
 from curator.filters.settings import FilterSettings
 from curator.llm.endpoint import warn_if_keyless
 from curator.llm.http_guard import sync_hooks, too_large_cause
@@ -71,7 +70,7 @@ def _score_row(pair_id: int, result: dict[str, Any], model: str, digest: str) ->
 
 
 def moderation_output(ws: Workspace, conn: sqlite3.Connection, pool: PairPool, settings: FilterSettings,
-                      run_id: int, say: Callable[[str], None] | None = None, *,
+                      run_id: int, progress: Progress | None = None, *,
                       client: openai.OpenAI | None = None) -> FilterOutput:
     """Moderation scores for every pair of `pool` (held-out ones too: they are shown to people as well)."""
     llm = ws.config["llm"]
@@ -94,8 +93,8 @@ def moderation_output(ws: Workspace, conn: sqlite3.Connection, pool: PairPool, s
     size = settings.moderation_batch_size
     for start in range(0, len(todo), size):
         batch = todo[start:start + size]
-        if say:
-            say(f"moderation: {start + len(batch)}/{len(todo)} pairs")
+        if progress:
+            progress(f"moderation: {start + len(batch)}/{len(todo)} pairs")
         results = _moderate(conn, api, model, [t for _, t, _ in batch], run_id, out.counts)
         if results is None:
             out.counts["failed"] += len(batch)

@@ -16,12 +16,12 @@ import numpy as np
 import polars as pl
 
 from curator.filters.arrays import distinct
-from curator.filters.guard import changed_word_scores
-from curator.filters.minhash import band_keys, candidate_pairs, cross_pairs, lsh_params
+from curator.filters.candidates import band_keys, candidate_pairs, cross_pairs, lsh_params
 from curator.filters.normalize import NUMBER_PATTERN
 from curator.filters.settings import FilterSettings
 from curator.filters.similarity import jamo, pair_scores, word_sorted
 from curator.filters.subjects import SubjectIndex
+from curator.filters.variants import changed_word_scores
 
 _SCORE_CHUNK = 1 << 20
 _SHORT_TEXT = 60  # characters: below this, candidates need only one shared LSH band

@@ -8,7 +8,6 @@ Heavy modules (models, HTTP clients) are imported inside `measure`, when the fil
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,14 +15,12 @@ import numpy as np
 
 from curator.errors import CuratorError
 from curator.filters.clusters import KeeperInputs
-from curator.filters.pool import PairPool, judge_scores
-from curator.filters.records import FilterOutput
+from curator.filters.pair_pool import PairPool, judge_scores
+from curator.filters.results import FilterOutput, Progress
 from curator.filters.settings import FilterSettings
 from curator.store.measurements import human_keepers
 from curator.store.runs import record_error
 from curator.workspace import Workspace
-
-Step = Callable[[str], None]
 
 
 @dataclass
@@ -35,7 +32,7 @@ class RunContext:
     pool: PairPool          # every pair not rejected nor superseded, held-out ones included
     settings: FilterSettings
     run_id: int
-    say: Step
+    progress: Progress
 
     @property
     def training(self) -> PairPool:
@@ -92,12 +89,12 @@ def _semantic_encoder(ctx: RunContext):
         embedder = load_embedder(ctx.settings)
     except (CuratorError, ImportError, OSError) as exc:
         record_error(ctx.conn, "filter", "semantic", f"semantic duplicates skipped: {exc}", ctx.run_id)
-        ctx.say("semantic duplicates skipped (no embedding model); `curator status` says why")
+        ctx.progress("semantic duplicates skipped (no embedding model); `curator status` says why")
         return None
     encode = cached_encoder(ctx.conn, embedder, ctx.settings.semantic_max_new)
 
     def embed(texts: list[str]) -> np.ndarray:
-        ctx.say(f"embedding questions ({embedder.name})")
+        ctx.progress(f"embedding questions ({embedder.name})")
         try:
             vectors, fresh = encode(texts)
         except EmbeddingSkipped as exc:
@@ -131,7 +128,7 @@ class Moderation:
 
     def measure(self, ctx: RunContext) -> FilterOutput:
         from curator.filters.moderation import moderation_output
-        return moderation_output(ctx.ws, ctx.conn, ctx.pool, ctx.settings, ctx.run_id, ctx.say)
+        return moderation_output(ctx.ws, ctx.conn, ctx.pool, ctx.settings, ctx.run_id, ctx.progress)
 
 
 class Judge:
@@ -143,7 +140,7 @@ class Judge:
 
     def measure(self, ctx: RunContext) -> FilterOutput:
         from curator.filters.judge import judge_output
-        return judge_output(ctx.ws, ctx.conn, ctx.training, ctx.settings, ctx.run_id, ctx.say)
+        return judge_output(ctx.ws, ctx.conn, ctx.training, ctx.settings, ctx.run_id, ctx.progress)
 
 
 class Contamination:

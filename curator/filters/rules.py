@@ -17,15 +17,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curator.filters.decide import WHITESPACE
 from curator.filters.normalize import normalize
+from curator.filters.pair_pool import PairPool
 from curator.filters.personal import find_personal_data
-from curator.filters.pool import PairPool
-from curator.filters.records import FilterOutput, ScoreRow
+from curator.filters.results import FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
 from curator.filters.similarity import PARTICLES
 
 RULE_KINDS = ("rule",)
+LENGTH_RULES = ("question_too_short", "question_too_long", "answer_too_short", "answer_too_long")
+WHITESPACE = " \t\n\r"  # what lengths are trimmed of, in Python and in SQL alike (curator.store.pairs)
 REPETITION_FLOOR = 0.25  # repetition at or above this is recorded, whatever the current limit
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _OPTION_MARKS = re.compile(r"(?:^|\s|[?.:)])(?:[1-9][.)]|\([1-9]\)|[①-⑨]|[a-e][.)])\s?\S", re.IGNORECASE)

@@ -141,7 +141,7 @@ def _log(conn: sqlite3.Connection, pair_id: int, action: str, actor: str, before
     )
 
 
-# what lengths are trimmed of in SQL: the same characters as curator.filters.decide.WHITESPACE
+# what lengths are trimmed of in SQL: the same characters as curator.filters.rules.WHITESPACE
 _TRIM = "' ' || char(9) || char(10) || char(13)"
 _IN_BATCHES = 900  # ids per `IN (...)`: under SQLite's limit on bound parameters
 

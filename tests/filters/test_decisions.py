@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from curator.filters.decisions import failing_pairs, redecide
 from curator.filters.run import run_filters
+from curator.filters.verdicts import failing_pairs, redecide
 from tests.filters.conftest import active, add_pairs, set_filters, settings_of
 
 PAIRS = [

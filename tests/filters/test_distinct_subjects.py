@@ -122,8 +122,8 @@ def test_rules_match_whole_words_and_korean_words_with_their_particles(settings)
 
 
 def test_the_run_summary_is_the_stored_flags(workspace):
-    from curator.filters.decisions import failing_pairs
     from curator.filters.run import run_filters
+    from curator.filters.verdicts import failing_pairs
     from curator.status import workspace_status
     set_filters(workspace, semantic=False)
     add_pairs(workspace, [("What is a bill of lading?", "A document of title."),

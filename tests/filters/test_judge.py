@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from curator.filters.decisions import failing_pairs
 from curator.filters.run import run_filters
+from curator.filters.verdicts import failing_pairs
 from curator.store import transaction
 from curator.store.catalog import add_chunk, add_document, add_source
 from tests.filters.conftest import active, add_pairs, set_filters, settings_of

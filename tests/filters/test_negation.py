@@ -14,10 +14,10 @@ import pytest
 
 from curator.filters.clusters import KeeperInputs
 from curator.filters.dedup import find_duplicates
-from curator.filters.guard import changed_words_similarity
 from curator.filters.lexicon import is_negation, negation_differs
 from curator.filters.normalize import normalize_all
 from curator.filters.run import run_filters
+from curator.filters.variants import changed_words_similarity
 from tests.filters.conftest import active, add_pairs, set_filters
 
 NEGATED = [

@@ -1,9 +1,13 @@
-"""Decisions from stored measurements: the pairs failing today's limits, and re-deriving the flags.
+"""Verdicts: pass or fail of a stored measurement under today's [filters] limits, the pairs failing them,
+and re-deriving the flags.
 
-Moving a limit in curator.toml changes what `failing_pairs` reports at once; and
-`redecide` rewrites the active flags (what reviews and versions read) from the
-stored measurements in one transaction, without hashing, comparing or calling a
-model again.
+One function (`fails`) decides for every kind, used when a run writes its flags, when
+the flags are re-derived after a limit moved (`redecide`), and when failing pairs are
+listed (`failing_pairs`). Moving a limit in curator.toml changes what `failing_pairs`
+reports at once; `redecide` rewrites the active flags (what reviews and versions read)
+from the stored measurements in one transaction, without hashing, comparing or calling
+a model again. Lengths are decided from the pairs themselves (a length is always known),
+so a tighter limit catches pairs no run recorded.
 """
 
 from __future__ import annotations
@@ -12,14 +16,60 @@ import json
 import sqlite3
 from typing import Any
 
-from curator.filters.decide import LENGTH_RULES, fails
-from curator.filters.records import raises_flag
-from curator.filters.rules import length_findings
+from curator.filters.rules import LENGTH_RULES, length_findings
 from curator.filters.settings import FilterSettings
 from curator.store.connection import transaction
 from curator.store.flags import FLAG_KINDS, insert_flags, retire_flags
 from curator.store.measurements import current_kinds, current_scores_of_pairs_in
 from curator.store.pairs import pairs_outside_lengths, statuses_of
+
+
+def fails(kind: str, score: float | None, details: dict[str, Any], s: FilterSettings) -> bool:
+    """Whether a measurement of `kind` makes its pair fail under the settings' limits."""
+    if kind == "duplicate":
+        return True
+    if kind in ("near_duplicate", "conflict", "contamination"):
+        return score is not None and score >= s.fuzzy_cutoff
+    if kind == "semantic_duplicate":
+        return score is not None and score >= s.semantic_threshold
+    if kind == "rule":
+        rule = details.get("rule")
+        if rule in LENGTH_RULES:
+            return _length_fails(rule, details.get("value"), s)
+        if rule == "repetitive_answer":
+            return score is not None and score >= s.max_answer_repetition
+        return True
+    if kind == "moderation":
+        return bool(details.get("flagged")) or (score is not None and score >= s.moderation_threshold)
+    if kind == "judge":
+        return judge_fails(score, details, s)
+    return True
+
+
+def judge_fails(quality: float | None, details: dict[str, Any], s: FilterSettings) -> bool:
+    if details.get("error"):
+        return False  # no verdict: nothing to hold against the pair
+    if details.get("grounded") is False and details.get("has_source", True):
+        return True
+    if details.get("self_contained") is False:
+        return True
+    return quality is not None and quality < s.judge_min_quality
+
+
+def _length_fails(rule: str, value: Any, s: FilterSettings) -> bool:
+    if value is None:
+        return True
+    limits = {"question_too_short": (s.min_question_chars, -1), "question_too_long": (s.max_question_chars, 1),
+              "answer_too_short": (s.min_answer_chars, -1), "answer_too_long": (s.max_answer_chars, 1)}
+    limit, direction = limits[rule]
+    return value < limit if direction < 0 else value > limit
+
+
+
+
+def raises_flag(kind: str, score: float | None, details: dict[str, Any], settings: FilterSettings) -> bool:
+    return kind == "judge" or fails(kind, score, details, settings)
+
 
 SCORED_KINDS = tuple(k for k in FLAG_KINDS if k != "eval_low")  # eval_low comes from evaluations, not filters
 
