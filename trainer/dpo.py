@@ -41,7 +41,7 @@ NO_QUANT_MESSAGE = ("no CUDA GPU found: DPO trains LoRA in float32 on the CPU, w
 
 
 @dataclass
-class DPOHyper:
+class DPOHyperparameters:
     """Every DPO setting; all of it goes into run.json."""
 
     epochs: float = 2.0
@@ -68,7 +68,7 @@ class DPOHyper:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def updated(self, **changes: Any) -> DPOHyper:
+    def updated(self, **changes: Any) -> DPOHyperparameters:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
@@ -76,20 +76,20 @@ class DPOHyper:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def dpo_preset(name: str) -> DPOHyper:
+def dpo_preset(name: str) -> DPOHyperparameters:
     if name == "smoke":
-        return DPOHyper(epochs=1, max_steps=6, learning_rate=1e-3, batch_size=4, log_every=1, save_every=2,
-                        max_length=512)
+        return DPOHyperparameters(epochs=1, max_steps=6, learning_rate=1e-3, batch_size=4, log_every=1,
+                                  save_every=2, max_length=512)
     if name == "default":
-        return DPOHyper()
+        return DPOHyperparameters()
     if name == "long":
-        return DPOHyper(epochs=4.0)
+        return DPOHyperparameters(epochs=4.0)
     raise SettingsError(f"unknown preset {name!r}; choose one of {', '.join(DPO_PRESETS)}")
 
 
-def from_dict(values: dict[str, Any]) -> DPOHyper:
-    known = {f.name for f in fields(DPOHyper)}
-    return DPOHyper(**{k: v for k, v in values.items() if k in known})
+def from_dict(values: dict[str, Any]) -> DPOHyperparameters:
+    known = {f.name for f in fields(DPOHyperparameters)}
+    return DPOHyperparameters(**{k: v for k, v in values.items() if k in known})
 
 
 def read_preferences(version_dir: Path, context_field: str = "") -> dict[str, list[Example | tuple]]:

@@ -23,7 +23,7 @@ import torch
 
 from trainer.data import Tokenized, answer_token_count, collate, real_token_count, token_batches
 from trainer.loss import AnswerOnlyLoss
-from trainer.presets import Hyper
+from trainer.presets import Hyperparameters
 
 CHECKPOINTS = "checkpoints"
 METRICS = "metrics.jsonl"
@@ -47,7 +47,7 @@ class FitResult:
     validation: dict[str, Any] = field(default_factory=dict)  # curve, best step and loss, stopped early
 
 
-def schedule(data: Tokenized, hyper: Hyper, world: int) -> tuple[list[list[int]], int]:
+def schedule(data: Tokenized, hyper: Hyperparameters, world: int) -> tuple[list[list[int]], int]:
     """Every micro-batch in order over all epochs, and the number of optimizer steps they make."""
     lengths = data.lengths
     micro: list[list[int]] = []
@@ -156,7 +156,7 @@ def load_best(run_dir: Path, model: Any) -> dict[str, Any] | None:
 class _Validator:
     """The answer-token loss of the validation slice, each process scoring its share of fixed batches."""
 
-    def __init__(self, data: Tokenized | None, hyper: Hyper, pad_id: int, accelerator: Any) -> None:
+    def __init__(self, data: Tokenized | None, hyper: Hyperparameters, pad_id: int, accelerator: Any) -> None:
         self.data, self.pad_id, self.accelerator = data, pad_id, accelerator
         self.batches = [] if data is None or not len(data) else token_batches(
             data.lengths, hyper.batch_tokens, hyper.max_batch_size, hyper.seed, 0)
@@ -180,7 +180,7 @@ class _Validator:
         return round(float(total[0] / total[1].clamp(min=1)), 5)
 
 
-def fit(model: Any, data: Tokenized, hyper: Hyper, run_dir: Path, *, pad_id: int,
+def fit(model: Any, data: Tokenized, hyper: Hyperparameters, run_dir: Path, *, pad_id: int,
         on_log: Callable[[dict[str, Any]], None] | None = None, accelerator: Any = None,
         validation: Tokenized | None = None) -> FitResult:
     """Train the LoRA parameters of `model` on `data`; checkpoints and metrics go under run_dir.

@@ -3,7 +3,7 @@
 `python -m trainer train` (argparse, trainer/cli.py) and `curator train` (typer,
 curator/cli/training.py) build their options from TRAINING_OPTIONS, so a setting added
 here appears in both with the same flag, help and checks. Each value given overrides the
-preset's field of the same name (trainer.presets.Hyper); a setting left out keeps the preset's.
+preset's field of the same name (trainer.presets.Hyperparameters); a setting left out keeps the preset's.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ CONTEXT_FIELDS = ("", "evidence", "context")
 
 @dataclass(frozen=True)
 class TrainingOption:
-    field: str  # the Hyper field it overrides
+    field: str  # the Hyperparameters field it overrides
     flag: str
     help: str
     type: type = str  # int, float or str; bool for an on/off switch
@@ -78,7 +78,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def overrides_from(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The preset overrides the user gave, keyed by Hyper field, from values keyed by `TrainingOption.param`."""
+    """The preset overrides the user gave, keyed by Hyperparameters field, from values keyed by
+    `TrainingOption.param`."""
     found: dict[str, Any] = {}
     for option in TRAINING_OPTIONS:
         value = values.get(option.param)

@@ -12,7 +12,7 @@ PRESETS = ("smoke", "default", "long")
 
 
 @dataclass
-class Hyper:
+class Hyperparameters:
     """Every setting a run uses; all of it goes into the run manifest."""
 
     epochs: float = 2.0
@@ -58,7 +58,7 @@ class Hyper:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def updated(self, **changes: Any) -> Hyper:
+    def updated(self, **changes: Any) -> Hyperparameters:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
@@ -66,23 +66,24 @@ class Hyper:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def preset(name: str, on_gpu: bool) -> Hyper:
+def preset(name: str, on_gpu: bool) -> Hyperparameters:
     """smoke: a handful of steps (tests, the demo); default: 2 epochs; long: 4 epochs."""
     if name == "smoke":
-        return Hyper(epochs=1, max_steps=6, learning_rate=1e-3, warmup_fraction=0.0, batch_tokens=1024,
-                     max_batch_size=8, log_every=1, save_every=3, max_length_cap=512)
+        return Hyperparameters(epochs=1, max_steps=6, learning_rate=1e-3, warmup_fraction=0.0,
+                               batch_tokens=1024, max_batch_size=8, log_every=1, save_every=3, max_length_cap=512)
     if name == "default":
         fitted = {"auto_recipe": True, "validation_fraction": 0.05}
-        return Hyper(compile=True, **fitted) if on_gpu else Hyper(batch_tokens=2048, max_batch_size=16, log_every=5,
-                                                                  save_every=50, **fitted)
+        if on_gpu:
+            return Hyperparameters(compile=True, **fitted)
+        return Hyperparameters(batch_tokens=2048, max_batch_size=16, log_every=5, save_every=50, **fitted)
     if name == "long":
         return preset("default", on_gpu).updated(epochs=4.0)
     raise SettingsError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
 
 
-def from_dict(values: dict[str, Any]) -> Hyper:
-    known = {f.name for f in fields(Hyper)}
-    return Hyper(**{k: v for k, v in values.items() if k in known})
+def from_dict(values: dict[str, Any]) -> Hyperparameters:
+    known = {f.name for f in fields(Hyperparameters)}
+    return Hyperparameters(**{k: v for k, v in values.items() if k in known})
 
 
 # Examples per optimizer step by train-split size, found by measurement (docs/benchmarks.md, "recipe rule"):
@@ -96,7 +97,8 @@ def examples_per_step(n_train: int) -> int:
     return next((b for limit, b in BATCH_EXAMPLES if n_train < limit), LARGE_BATCH_EXAMPLES)
 
 
-def fit_to_data(hyper: Hyper, lengths: Any, given: set[str]) -> tuple[Hyper, dict[str, Any]]:
+def fit_to_data(hyper: Hyperparameters, lengths: Any,
+                given: set[str]) -> tuple[Hyperparameters, dict[str, Any]]:
     """The recipe rule: batch size and epochs from the train split's size and example lengths (tokens).
 
     A step takes `examples_per_step(n)` examples on average (batch_tokens = that many mean-length examples),

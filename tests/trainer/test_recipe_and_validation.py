@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from trainer.data import build, validation_split
-from trainer.presets import Hyper, examples_per_step, fit_to_data, preset
+from trainer.presets import Hyperparameters, examples_per_step, fit_to_data, preset
 from trainer.run import execute, plan
 from trainer.version import Example, item_group, read_version
 
@@ -139,4 +139,4 @@ def test_validation_loss_is_logged_and_the_best_checkpoint_is_what_the_run_keeps
 def test_hyper_defaults_keep_the_smoke_preset_without_validation():
     assert preset("smoke", on_gpu=False).validation_fraction == 0.0
     assert preset("default", on_gpu=False).validation_fraction > 0 and preset("default", on_gpu=True).auto_recipe
-    assert Hyper().auto_recipe is False and np.isfinite(Hyper().warmup_fraction)
+    assert Hyperparameters().auto_recipe is False and np.isfinite(Hyperparameters().warmup_fraction)
