@@ -108,14 +108,11 @@ def near_edges(texts: Sequence[str], settings: FilterSettings, *, only_across: n
     for lo in range(0, len(cand), _SCORE_CHUNK):  # bounded memory: a chunk of gathered strings at a time
         part = cand[lo:lo + _SCORE_CHUNK]
         if settings.fuzzy_scorer == "best":
-            scores = pair_scores(spelled, part, "ratio", workers=settings.threads)
             # word order only matters between questions using (nearly) the same words: their MinHash
             # signatures, taken over the letters inside words, agree in two bands or more
             same_words = (keys[row_of[part[:, 0]]] == keys[row_of[part[:, 1]]]).sum(axis=1) >= 2
-            look = np.flatnonzero(same_words & (scores < 100.0))
-            if look.size:
-                scores[look] = np.maximum(scores[look], pair_scores(sorted_words, part[look], "ratio",
-                                                                    workers=settings.threads))
+            scores = pair_scores(spelled, part, "best", sorted_texts=sorted_words, sort_where=same_words,
+                                 workers=settings.threads)
         else:
             scores = pair_scores(sorted_words if settings.fuzzy_scorer == "token_sort_ratio" else spelled, part,
                                  "ratio", workers=settings.threads)

@@ -46,12 +46,15 @@ def jamo(text: str) -> str:
 
 
 def pair_scores(texts: Sequence[str] | np.ndarray, pairs: np.ndarray, scorer: str, *,
-                sorted_texts: Sequence[str] | np.ndarray | None = None, workers: int = 2) -> np.ndarray:
+                sorted_texts: Sequence[str] | np.ndarray | None = None, sort_where: np.ndarray | None = None,
+                workers: int = 2) -> np.ndarray:
     """Similarity 0-100 of texts[i] and texts[j] for every pair (i, j), as float32.
 
     "best" is the higher of `ratio` and `token_sort_ratio` (computed where `ratio` is
-    under 100). `sorted_texts`, each text with its words sorted, saves sorting them
-    again when the caller scores many pairs of the same texts.
+    under 100, and only where `sort_where` is true when given: the caller may know which
+    pairs use nearly the same words, the only ones word order can matter for).
+    `sorted_texts`, each text with its words sorted, saves sorting them again when the
+    caller scores many pairs of the same texts.
     """
     if scorer not in SCORERS:
         raise ValueError(f"unknown scorer {scorer!r}; expected one of {', '.join(SCORERS)}")
@@ -63,7 +66,7 @@ def pair_scores(texts: Sequence[str] | np.ndarray, pairs: np.ndarray, scorer: st
         return _ratios(sorted_texts, pairs, workers)
     scores = _ratios(texts, pairs, workers)
     if scorer == "best":
-        low = np.flatnonzero(scores < 100.0)
+        low = np.flatnonzero((scores < 100.0) if sort_where is None else (scores < 100.0) & sort_where)
         if low.size:
             scores[low] = np.maximum(scores[low], _ratios(sorted_texts, pairs[low], workers))
     return scores
