@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -222,3 +223,15 @@ def uncertain_first(conn: sqlite3.Connection, settings: FilterSettings, *, statu
     doubts = [Doubt(p, sum(WEIGHTS[k] for k, _ in signals[p]), [text for _, text in signals[p]]) for p in ids]
     doubts.sort(key=lambda d: (-d.score, d.pair_id))
     return doubts[:limit] if limit else doubts
+
+
+def order_by_doubt(conn: sqlite3.Connection, settings: FilterSettings, ids: Sequence[int], status: str
+                   ) -> tuple[list[int], dict[int, Doubt]]:
+    """`ids` (a review list of pairs of `status`) reordered most uncertain first, the rest keeping their order;
+    and the doubt of each uncertain one (its signals say why), for the review app's "uncertain first" order."""
+    doubts = [d for d in uncertain_first(conn, settings, status=status if status in ("pending", "accepted", "rejected")
+                                         else "all") if d.score > 0]
+    wanted = set(ids)
+    first = [d for d in doubts if d.pair_id in wanted]
+    ahead = {d.pair_id for d in first}
+    return [d.pair_id for d in first] + [i for i in ids if i not in ahead], {d.pair_id: d for d in first}

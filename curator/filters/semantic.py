@@ -165,25 +165,30 @@ def _onnx_session(onnx_path: Path):
 
 
 def _onnx_model(path: Path, max_tokens: int, int8: bool) -> tuple[Path, int, list[str]]:
-    """The model exported to ONNX (and quantized) in the cache, made once; its token limit and inputs.
+    """The model exported to ONNX (and quantized) in the cache, made once; the token limit to cut at, its inputs.
 
     The whole sentence-transformers pipeline is exported (transformer, pooling,
     normalization or dense layers, whatever the folder holds), so any local model works.
-    Written to a temporary name and renamed: two processes at once each make a whole
-    file and the last rename wins.
+    The graph takes any number of tokens: the limit is applied by the tokenizer, so
+    changing `semantic_max_tokens` needs no new export. The cache folder is keyed by the
+    model folder's path and the time its files last changed (a model replaced in place
+    is exported again). Files are written to temporary names and renamed: two processes
+    at once each make a whole file and the last rename wins.
     """
     import hashlib
     import json
 
-    key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    stamp = max((f.stat().st_mtime_ns for f in path.iterdir() if f.is_file()), default=0)
+    key = hashlib.sha256(f"{path.resolve()}|{stamp}".encode()).hexdigest()[:12]
     folder = _cache_root() / "models" / "onnx" / f"{path.name}-{key}"
-    meta_path = folder / "meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    float_path = folder / "model.onnx"
-    if not float_path.exists() or meta.get("requested_tokens") != max_tokens:
-        meta = _export_onnx(path, max_tokens, folder)
+    meta_path, float_path = folder / "meta.json", folder / "model.onnx"
+    if float_path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+    else:
+        meta = _export_onnx(path, folder)
+    limit = min(max_tokens, meta["model_max"]) if max_tokens > 0 else meta["model_max"]
     if not int8:
-        return float_path, meta["max_tokens"], meta["inputs"]
+        return float_path, limit, meta["inputs"]
     int8_path = folder / "model.int8.onnx"
     if not int8_path.exists():
         import logging
@@ -197,17 +202,17 @@ def _onnx_model(path: Path, max_tokens: int, int8: bool) -> tuple[Path, int, lis
         finally:
             root.setLevel(level)
         os.replace(tmp, int8_path)
-    return int8_path, meta["max_tokens"], meta["inputs"]
+    return int8_path, limit, meta["inputs"]
 
 
-def _export_onnx(path: Path, max_tokens: int, folder: Path) -> dict:
+def _export_onnx(path: Path, folder: Path) -> dict:
     import json
     import logging
     import warnings
 
     import torch
 
-    st = _load_sentence_transformer(path, max_tokens, 0)
+    st = _load_sentence_transformer(path, 0, 0)
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids")
              if n in _tokenizer(path).model_input_names]
 
@@ -230,7 +235,7 @@ def _export_onnx(path: Path, max_tokens: int, folder: Path) -> dict:
         torch.onnx.export(Pipeline().eval(), tuple(sample[n] for n in names), str(tmp), input_names=names,
                           output_names=["embedding"], dynamic_axes=axes, opset_version=17, dynamo=False)
     os.replace(tmp, folder / "model.onnx")
-    meta = {"requested_tokens": max_tokens, "max_tokens": st.max_seq_length, "inputs": names}
+    meta = {"model_max": int(st.max_seq_length or 512), "inputs": names}
     tmp_meta = folder / f"meta.tmp-{os.getpid()}.json"
     tmp_meta.write_text(json.dumps(meta))
     os.replace(tmp_meta, folder / "meta.json")

@@ -30,12 +30,12 @@ def jamo(text: str) -> str:
 
 
 def pair_scores(texts: Sequence[str] | np.ndarray, pairs: np.ndarray, scorer: str, *,
-                sorted_texts: Sequence[str] | np.ndarray | None = None, reorder: np.ndarray | None = None,
+                sorted_texts: Sequence[str] | np.ndarray | None = None, sort_where: np.ndarray | None = None,
                 workers: int = 2) -> np.ndarray:
     """Similarity 0-100 of texts[i] and texts[j] for every pair (i, j), as float32.
 
     "best" is the higher of `ratio` and `token_sort_ratio`, the latter computed where
-    `ratio` is under 100 and, given `reorder` (a boolean per pair), only where it is
+    `ratio` is under 100 and, given `sort_where` (a boolean per pair), only where it is
     true: the pairs the caller knows use (nearly) the same words, the only ones word
     order can matter for. `sorted_texts`, each text with its words sorted, saves
     sorting them again when the caller scores many pairs of the same texts.
@@ -51,7 +51,7 @@ def pair_scores(texts: Sequence[str] | np.ndarray, pairs: np.ndarray, scorer: st
     scores = _ratios(texts, pairs, workers)
     if scorer == "best":
         low = scores < 100.0
-        low = np.flatnonzero(low if reorder is None else low & reorder)
+        low = np.flatnonzero(low if sort_where is None else low & sort_where)
         if low.size:
             scores[low] = np.maximum(scores[low], _ratios(sorted_texts, pairs[low], workers))
     return scores
@@ -103,8 +103,8 @@ def candidate_scores(texts: Sequence[str], cand: np.ndarray, settings: FilterSet
     for lo in range(0, len(cand), _SCORE_CHUNK):  # bounded memory: a chunk of gathered strings at a time
         part = cand[lo:lo + _SCORE_CHUNK]
         # word order only matters between questions using (nearly) the same words
-        reorder = same_words(part) if settings.fuzzy_scorer == "best" else None
-        scores = pair_scores(spelled, part, settings.fuzzy_scorer, sorted_texts=sorted_words, reorder=reorder,
+        sort_where = same_words(part) if settings.fuzzy_scorer == "best" else None
+        scores = pair_scores(spelled, part, settings.fuzzy_scorer, sorted_texts=sorted_words, sort_where=sort_where,
                              workers=settings.threads)
         keep = scores >= settings.recording_floor
         kept_pairs.append(part[keep])

@@ -107,3 +107,14 @@ def test_empty_and_odd_texts_do_not_crash_and_empty_ones_group_as_exact(settings
     labels, _ = run(records, settings)
     assert labels[0] == labels[1]
     assert len(set(labels[2:].tolist())) == 4
+
+
+def test_the_best_scorer_compares_word_order_only_where_asked():
+    from curator.filters.similarity import pair_scores
+    texts = ["what does fob mean in shipping", "in shipping what does fob mean", "what is a bill of lading"]
+    pairs = np.array([[0, 1], [0, 2]])
+    everywhere = pair_scores(texts, pairs, "best")
+    assert everywhere[0] == 100.0  # the same words reordered
+    only_first = pair_scores(texts, pairs, "best", sort_where=np.array([False, True]))
+    assert only_first[0] == pair_scores(texts, pairs[:1], "ratio")[0] < 100.0
+    assert only_first[1] == everywhere[1]

@@ -86,3 +86,21 @@ def test_a_local_model_with_its_own_pooling_is_exported_whole(in_cache, tmp_path
 def test_an_unknown_runtime_is_refused_in_one_line(in_cache):
     with pytest.raises(CuratorError, match=r"semantic_runtime = 'gpu'.*onnx-int8, onnx, torch"):
         Embedder(runtime="gpu")
+
+
+def test_a_model_replaced_in_place_is_exported_again_and_the_token_limit_needs_no_export(in_cache, tmp_path):
+    import shutil
+
+    from curator.filters.semantic import packaged_model_path
+
+    folder = tmp_path / "my-model"
+    shutil.copytree(packaged_model_path(), folder)
+    first = Embedder(str(folder), runtime="onnx")
+    exports = lambda: sorted(p.parent.name for p in (in_cache / "models" / "onnx").glob("my-model-*/model.onnx"))
+    assert len(exports()) == 1
+    shorter = Embedder(str(folder), runtime="onnx", max_tokens=16)
+    assert len(exports()) == 1 and shorter.max_tokens == 16 and first.max_tokens == 64
+    assert shorter.name != first.name  # vectors cut at other lengths are cached apart
+    (folder / "config.json").write_text((folder / "config.json").read_text())  # the model changes in place
+    Embedder(str(folder), runtime="onnx")
+    assert len(exports()) == 2

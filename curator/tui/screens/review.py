@@ -12,6 +12,7 @@ import asyncio
 import time
 from typing import Any, ClassVar
 
+import numpy as np
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
@@ -51,6 +52,8 @@ class ReviewScreen(ReviewKeyActions, Screen):
         self._writes = 0
         self._waiters: list[asyncio.Future] = []
         self._prefetched: dict[int, dict[str, Any]] = {}
+        self.order = "id"  # or "uncertain": pairs where the machines' signals disagree first (U)
+        self.doubts: dict[int, Any] = {}  # pair id -> its Doubt (why it is uncertain), in the uncertain order
 
     @property
     def ctx(self):
@@ -127,12 +130,19 @@ class ReviewScreen(ReviewKeyActions, Screen):
         self.filter = f
         self._keep_cursor = keep_cursor
         self._draw_bar(loading=True)
-        store = self.ctx.store
+        store, order, ctx = self.ctx.store, self.order, self.ctx
 
         def load() -> None:
             ids = queries.matching_ids(store.conn(), f)
+            doubts: dict[int, Any] = {}
+            if order == "uncertain" and not cancelled():
+                from curator.filters.calibrate import order_by_doubt
+                from curator.filters.settings import FilterSettings
+                ordered, doubts = order_by_doubt(store.conn(), FilterSettings.from_config(ctx.ws.config["filters"]),
+                                                 ids.tolist(), f.status)
+                ids = np.asarray(ordered, dtype=ids.dtype)
             if not cancelled():
-                self.post_message(Loaded("ids", f, ids))
+                self.post_message(Loaded("ids", f, (ids, doubts, order)))
         start_work(self, load, description="reading the pairs of the filter", group="ids", exclusive=True)
 
     def _load_counts(self) -> None:
@@ -187,12 +197,13 @@ class ReviewScreen(ReviewKeyActions, Screen):
             self._prefetched.pop(pair_id, None)
 
     def on_loaded(self, message: Loaded) -> None:
-        if message.what == "ids" and message.key == self.filter:
+        if message.what == "ids" and message.key == self.filter and message.value[2] == self.order:
+            ids, self.doubts, _order = message.value
             self._ids_for = message.key
             keep = self._detail["pair"]["id"] if self._detail and self._keep_cursor else None
             self._keep_cursor = True
-            self.pairs.set_ids(message.value, keep=keep)
-            if not len(message.value):
+            self.pairs.set_ids(ids, keep=keep)
+            if not len(ids):
                 self._show_detail(None)
         elif message.what == "rows":
             self.pairs.set_rows(message.value, page=message.key)
@@ -228,8 +239,13 @@ class ReviewScreen(ReviewKeyActions, Screen):
         where = f"{pairs.cursor + 1:,}/{len(pairs.ids):,}" if len(pairs.ids) else "0 pairs"
         picked = f" · {len(pairs.selection):,} selected" if pairs.selection else ""
         job = f"  ⟳ {self._progress}" if self._progress else ""
+        order = ""
+        if self.order == "uncertain":
+            doubt = self.doubts.get(pairs.current_id) if pairs.current_id is not None else None
+            why = f" · uncertain: {'; '.join(doubt.signals)}" if doubt else " · no signal disagrees on this pair"
+            order = f" · order: most uncertain first ({len(self.doubts):,} uncertain){why}"
         self.query_one("#review-bar", Static).update(
-            f"filter: {self.filter.describe()} · {where}{picked}{state}{job}")
+            f"filter: {self.filter.describe()} · {where}{picked}{state}{job}{order}")
 
     def _draw_counts(self) -> None:
         c, s = self.counts, self.session
@@ -273,7 +289,7 @@ class ReviewScreen(ReviewKeyActions, Screen):
             self.forget_details([pair_id])
             if self._detail is not None and self._detail["pair"]["id"] == pair_id:
                 self._reload_detail()
-        elif message.what != "explain":
+        elif message.what not in ("explain", "calibration"):
             self.forget_details()
         if message.what == "decide":
             if before != status:
@@ -303,6 +319,9 @@ class ReviewScreen(ReviewKeyActions, Screen):
         elif message.what == "explain":
             from curator.tui.screens.review_stages import show_explanation
             show_explanation(self, message.key, message.value)
+        elif message.what == "calibration":
+            from curator.tui.screens.review_stages import show_calibration
+            show_calibration(self, message.value)
         elif message.what == "keeper":
             self.pairs.forget_rows([m["id"] for m in (message.value or {}).get("members", [])])
             self._reload_detail()

@@ -162,6 +162,17 @@ class ReviewKeyActions:
         from curator.tui.screens.review_stages import regenerate
         regenerate(self)
 
+    def action_toggle_order(self) -> None:
+        """Switch the list between id order and most uncertain first (the library's doubt signals)."""
+        self.order = "id" if self.order == "uncertain" else "uncertain"
+        self.notify("Most uncertain first: where the judge, similar pairs' decisions, eval_low, conflicts and "
+                    "rule limits disagree." if self.order == "uncertain" else "Back to id order.")
+        self.apply_filter(self.filter, keep_cursor=False)
+
+    def action_calibration(self) -> None:
+        from curator.tui.screens.review_stages import calibration
+        calibration(self)
+
     def action_explain(self) -> None:
         from curator.tui.screens.review_stages import explain
         explain(self)

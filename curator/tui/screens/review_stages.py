@@ -267,3 +267,46 @@ def show_explanation(screen: Any, pair_id: int, report: dict[str, Any]) -> None:
     body = Group(verdict, Text(), measured,
                  Text(), Text("keeper policy: " + "; ".join(report["keeper_policy"]), style="dim"))
     screen.app.push_screen(MessageDialog(f"Why pair {pair_id} is flagged", body))
+
+
+def calibration(screen: Any) -> None:
+    """The judge against the reviewers (curator judge calibrate): agreement, kappa, pi, the confusion table and
+    the threshold that best matches people, read now (decisions made since the last look count)."""
+    ctx = screen.ctx
+
+    def run() -> None:
+        from curator.filters.calibrate import calibrate
+        from curator.filters.settings import FilterSettings
+
+        result = calibrate(ctx.store.conn(), FilterSettings.from_config(ctx.ws.config["filters"]))
+        screen.post_message(Written("calibration", None, result))
+    start_work(screen, run, description="comparing the judge with the reviewers", group="calibration",
+               exclusive=True)
+
+
+def show_calibration(screen: Any, result: Any) -> None:
+    head = Text(f"judged pairs {result.judged:,} · pairs a reviewer accepted or rejected {result.decided:,} · "
+                f"both {result.both:,}")
+    if not result.both:
+        body = Group(head, Text(), Text("Nothing to compare yet: run the judge (the filter stage with the judge on, "
+                                        "or `curator filter --only judge`) and accept or reject some of the pairs "
+                                        "it scored.", style="dim"))
+        screen.app.push_screen(MessageDialog("Judge vs reviewers", body))
+        return
+    table = Table(title=f"judge at judge_min_quality = {result.threshold}", show_edge=False)
+    for col, justify in (("reviewer \\ judge", "left"), ("pass", "right"), ("fail", "right")):
+        table.add_column(col, justify=justify)
+    for name, row in zip(("accept", "reject"), result.table):
+        table.add_row(name, f"{row[0]:,}", f"{row[1]:,}")
+    fmt = lambda v: "-" if v is None else f"{v:.3f}"
+    scores = Text(f"agreement {fmt(result.scores['agreement'])} · Cohen's kappa {fmt(result.scores['cohen_kappa'])}"
+                  f" · Scott's pi {fmt(result.scores['scott_pi'])}")
+    p = result.proposed
+    if p and p["threshold"] != result.threshold:
+        proposal = Text(f"proposed judge_min_quality = {p['threshold']} (kappa {fmt(p.get('cohen_kappa'))}): the "
+                        "threshold that best matches the reviewers; set it in curator.toml [filters]", style="bold")
+    elif p:
+        proposal = Text("today's judge_min_quality matches the reviewers best", style="green")
+    else:
+        proposal = Text("kappa is undefined on these decisions (all one way): no threshold to propose", style="dim")
+    screen.app.push_screen(MessageDialog("Judge vs reviewers", Group(head, Text(), table, Text(), scores, proposal)))

@@ -1,0 +1,101 @@
+"""The judge against the reviewers (J) and the queue most uncertain first (U), as a reviewer meets them in the app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from curator.store.connection import transaction
+from curator.store.flags import add_flag
+from curator.store.pairs import get_pair
+from curator.store.review_actions import decide
+from curator.tui import build_app
+from curator.tui.widgets.dialogs import MessageDialog
+from tests.filters.conftest import add_pairs
+
+from .conftest import SIZE, plain
+
+pytestmark = pytest.mark.asyncio
+
+
+def _judge(conn, pair_id: int, quality: float) -> None:
+    conn.execute("INSERT INTO filter_scores (pair_id, kind, score, reason, details) VALUES (?, 'judge', ?, 'j', ?)",
+                 (pair_id, quality, json.dumps({"grounded": True, "self_contained": True})))
+
+
+async def _dialog(pilot) -> str:
+    for _ in range(2000):  # polled, not slept: the report is computed in a worker
+        if isinstance(pilot.app.screen, MessageDialog):
+            await pilot.pause()
+            return plain(pilot.app.screen.query_one("#message-body").content)
+        await asyncio.sleep(0.005)
+    raise AssertionError("the judge-vs-reviewers dialog never opened")
+
+
+async def test_the_panel_shows_agreement_and_the_threshold_reviewers_match(empty_ws, open_screen):
+    ids = add_pairs(empty_ws, [(f"Question number {n}?", f"Answer {n}.") for n in range(20)])
+    conn = empty_ws.connect()
+    with transaction(conn):
+        for n, pid in enumerate(ids):
+            _judge(conn, pid, 1 + n % 10)  # qualities 1..10, twice
+    for n, pid in enumerate(ids[:18]):  # reviewers accept quality 8 and up; two pairs stay undecided
+        decide(conn, pid, "accepted" if 1 + n % 10 >= 8 else "rejected", "kim")
+    conn.close()
+    app = build_app(empty_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        review = await open_screen(pilot)
+        await pilot.press("4")  # every status: decided pairs too
+        await review.wait_settled()
+        await pilot.press("J")
+        text = await _dialog(pilot)
+        assert "judged pairs 20" in text and "accepted or rejected 18" in text and "both 18" in text
+        # at today's judge_min_quality 6, qualities 6 and 7 pass the judge but reviewers rejected them
+        rows = [line.replace("│", " ").split() for line in text.splitlines()
+                if line.strip().startswith(("accept", "reject"))]
+        assert rows == [["accept", "4", "0"], ["reject", "4", "10"]]
+        assert "Cohen's kappa 0.526" in text and "Scott's pi 0.500" in text  # (0.778 - 0.531) / (1 - 0.531)
+        assert "proposed judge_min_quality = 8 (kappa 1.000)" in text
+        await pilot.press("escape")
+
+
+async def test_the_panel_says_what_to_do_when_nothing_can_be_compared(empty_ws, open_screen):
+    add_pairs(empty_ws, [("What is a bill of lading?", "A document of title.")])
+    app = build_app(empty_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(pilot)
+        await pilot.press("J")
+        text = await _dialog(pilot)
+        assert "judged pairs 0" in text and "Nothing to compare yet" in text
+
+
+async def test_uncertain_first_puts_the_doubtful_pairs_on_top_and_says_why(empty_ws, open_screen):
+    names = ["quiet", "conflict", "also_quiet", "eval_low"]
+    ids = dict(zip(names, add_pairs(empty_ws, [(f"Question about {n}?", f"Answer about {n}.") for n in names])))
+    conn = empty_ws.connect()
+    with transaction(conn):
+        add_flag(conn, ids["eval_low"], "eval_low", score=0.2, reason="SemScore 0.20 < 0.5")
+        add_flag(conn, ids["conflict"], "conflict", score=100, reason="same question, other answer")
+    conn.close()
+    app = build_app(empty_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        review = await open_screen(pilot)
+        assert [int(i) for i in review.pairs.ids] == sorted(ids.values())  # id order to begin with
+        await pilot.press("U")
+        await review.wait_settled()
+        expected = [ids[n] for n in ("eval_low", "conflict", "quiet", "also_quiet")]
+        assert [int(i) for i in review.pairs.ids] == expected
+        assert review.pairs.current_id == ids["eval_low"]
+        bar = plain(review.query_one("#review-bar").content)
+        assert "most uncertain first (2 uncertain)" in bar and "eval_low" in bar
+        await pilot.press("a")  # accepting moves on in this order, not in id order
+        await review.wait_settled()
+        conn = empty_ws.connect()
+        assert get_pair(conn, ids["eval_low"])["status"] == "accepted"
+        conn.close()
+        assert review.pairs.current_id == ids["conflict"]
+        assert "another pair asks the same question" in plain(review.query_one("#review-bar").content)
+        await pilot.press("U")
+        await review.wait_settled()
+        assert "uncertain" not in plain(review.query_one("#review-bar").content)
