@@ -203,4 +203,3 @@ def answer_agreement(answers: Sequence[str] | dict[int, str], a: np.ndarray, b: 
         passed = changed_word_scores(texts, pairs[short], word_cutoff) >= word_cutoff
         score[short[~passed]] = np.minimum(score[short[~passed]], cutoff - 1)
     return score
-

@@ -93,4 +93,3 @@ def judge_scores(conn: sqlite3.Connection, ids: np.ndarray) -> np.ndarray:
         if k is not None and score is not None:
             out[k] = score
     return out
-

@@ -126,4 +126,3 @@ def redecide(conn: sqlite3.Connection, settings: FilterSettings, *, run_id: int 
                 counts["rule"] = counts.get("rule", 0) + 1
         insert_flags(conn, rows)
     return counts
-
