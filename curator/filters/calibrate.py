@@ -31,7 +31,7 @@ from typing import Any
 from curator.filters.rules import LENGTH_RULES
 from curator.filters.settings import FilterSettings
 from curator.filters.verdicts import fails, judge_fails
-from curator.store.flags import active_kinds_of_pairs
+from curator.store.flags import DUPLICATE_KINDS, FLAG_KIND, active_kinds_of_pairs
 from curator.store.measurements import cluster_keepers, current_scores_except, current_scores_of_kind
 from curator.store.pairs import pair_ids_with_status
 from curator.store.review_queries import latest_human_decisions
@@ -136,7 +136,6 @@ def calibrate(conn: sqlite3.Connection, settings: FilterSettings) -> Calibration
 
 WEIGHTS = {"judge_vs_similar": 2.0, "judge_vs_rules": 1.5, "eval_low": 1.5, "conflict": 1.0,
            "judge_near_limit": 0.75, "near_limit": 0.5}
-_DEDUP = ("near_duplicate", "conflict", "semantic_duplicate")
 
 
 @dataclass
@@ -153,9 +152,10 @@ def _near_limit(kind: str, score: float | None, details: dict[str, Any], s: Filt
     """A measurement within a small step of the limit that decides it, described; else None."""
     if score is None and kind != "rule":
         return None
-    if kind in ("near_duplicate", "conflict", "contamination") and abs(score - s.fuzzy_cutoff) <= 3.0:
+    limit = FLAG_KIND[kind].limit if kind in FLAG_KIND else None
+    if limit == "fuzzy_cutoff" and abs(score - s.fuzzy_cutoff) <= 3.0:
         return f"{kind} similarity {score:.1f} near the cutoff {s.fuzzy_cutoff:g}"
-    if kind == "semantic_duplicate" and abs(score - s.semantic_threshold) <= 0.02:
+    if limit == "semantic_threshold" and abs(score - s.semantic_threshold) <= 0.02:
         return f"semantic similarity {score:.3f} near the threshold {s.semantic_threshold:g}"
     if kind == "moderation" and abs(score - s.moderation_threshold) <= 0.1:
         return f"moderation score {score:.2f} near {s.moderation_threshold:g}"
@@ -188,7 +188,7 @@ def uncertain_first(conn: sqlite3.Connection, settings: FilterSettings, *, statu
     cluster_of: dict[int, set[int]] = defaultdict(set)
     members: dict[int, set[int]] = defaultdict(set)
     for pid, kind, score, details_text, cluster in current_scores_except(conn, "judge"):
-        if cluster is not None and kind in (*_DEDUP, "duplicate"):
+        if cluster is not None and kind in DUPLICATE_KINDS:
             members[cluster].add(pid)
             cluster_of[pid].add(cluster)
         if pid not in wanted:

@@ -34,6 +34,7 @@ from curator.filters.similarity import candidate_scores
 from curator.filters.subjects import SubjectIndex
 from curator.filters.variants import variant_mask
 from curator.filters.words import word_forms
+from curator.store.flags import DUPLICATE_KINDS
 
 _INFORMATIVE_WORDS = 3  # answers with fewer words need _SHORT_ANSWER_COSINE for a semantic duplicate
 # An answer given to this many different questions (groups of exact and near duplicates) is boilerplate
@@ -43,7 +44,6 @@ _INFORMATIVE_WORDS = 3  # answers with fewer words need _SHORT_ANSWER_COSINE for
 # object ...") were semantic duplicates; a paraphrase and its original share their answer with fewer groups.
 _BOILERPLATE_GROUPS = 4
 _SHORT_ANSWER_COSINE = 0.95
-DEDUP_KINDS = ("duplicate", "near_duplicate", "conflict", "semantic_duplicate")
 
 
 @dataclass
@@ -264,7 +264,7 @@ def member_score_row(member: int, keeper: int, same_question: bool, same_answer:
 def dedup_output(ids: np.ndarray, result: DedupResult, human: set[int], settings: FilterSettings) -> FilterOutput:
     """The measurements and clusters of a dedup result; `ids` maps the result's pair indexes to pair ids."""
     c = result.clusters
-    out = FilterOutput(kinds=DEDUP_KINDS)
+    out = FilterOutput(kinds=DUPLICATE_KINDS)
     member_ids, keeper_ids = ids[c.member], ids[c.keeper]
     conflicts = np.bincount(c.cluster[c.kind == "conflict"], minlength=c.count)
     near = np.bincount(c.cluster[c.kind == "near_duplicate"], minlength=c.count)

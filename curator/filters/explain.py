@@ -8,12 +8,11 @@ from typing import Any
 
 from curator.errors import CuratorError
 from curator.filters.clusters import POLICY
-from curator.filters.dedup import DEDUP_KINDS
 from curator.filters.keeper import clusters_of
 from curator.filters.rules import LENGTH_RULES, length_findings
 from curator.filters.settings import FilterSettings
 from curator.filters.verdicts import fails
-from curator.store.flags import FLAG_KIND, active_flags
+from curator.store.flags import DUPLICATE_KINDS, FLAG_KIND, active_flags
 from curator.store.measurements import cluster_member_rows, current_measurements_of, get_cluster
 from curator.store.pairs import get_pair, pair_brief
 
@@ -63,7 +62,7 @@ def _decision(kind: str, score: float | None, details: dict[str, Any], s: Filter
 def cluster_view(conn: sqlite3.Connection, cluster_id: int) -> dict[str, Any]:
     """A cluster: its kind, keeper (and who chose it), members with their measurement against the keeper."""
     cluster = get_cluster(conn, cluster_id)
-    members = cluster_member_rows(conn, cluster_id, DEDUP_KINDS)
+    members = cluster_member_rows(conn, cluster_id, DUPLICATE_KINDS)
     cluster["keeper"] = pair_brief(conn, cluster["keeper_id"])
     cluster["members"] = [{"pair_id": m["pair_id"], "kind": m["kind"], "score": m["score"], "status": m["status"],
                            "answer_score": json.loads(m["details"] or "{}").get("answer_score"),

@@ -16,11 +16,12 @@ import numpy as np
 
 from curator.errors import CuratorError
 from curator.filters.clusters import answer_agreement, scores_between
-from curator.filters.dedup import DEDUP_KINDS, member_score_row
+from curator.filters.dedup import member_score_row
 from curator.filters.normalize import answer_key, normalize
 from curator.filters.settings import FilterSettings
 from curator.filters.verdicts import raises_flag
 from curator.store.connection import transaction
+from curator.store.flags import DUPLICATE_KINDS
 from curator.store.measurements import cluster_members, get_cluster, replace_keeper
 from curator.store.measurements import clusters_of as store_clusters_of
 from curator.store.pairs import texts_of
@@ -28,7 +29,7 @@ from curator.store.pairs import texts_of
 
 def clusters_of(conn: sqlite3.Connection, pair_id: int) -> list[int]:
     """Duplicate clusters the pair belongs to now (as a member or as the keeper), newest first."""
-    return store_clusters_of(conn, pair_id, DEDUP_KINDS)
+    return store_clusters_of(conn, pair_id, DUPLICATE_KINDS)
 
 
 def set_keeper(conn: sqlite3.Connection, pair_id: int, actor: str, settings: FilterSettings, *,
@@ -43,7 +44,7 @@ def set_keeper(conn: sqlite3.Connection, pair_id: int, actor: str, settings: Fil
     if cluster is None:
         raise CuratorError(f"there is no cluster {cluster_id}.")
     old = cluster["keeper_id"]
-    members = sorted(set(cluster_members(conn, cluster_id, DEDUP_KINDS)) | {old})
+    members = sorted(set(cluster_members(conn, cluster_id, DUPLICATE_KINDS)) | {old})
     if pair_id not in members:
         raise CuratorError(f"pair {pair_id} is not a member of cluster {cluster_id} (members: "
                            f"{', '.join(map(str, members[:20]))}).")
@@ -73,6 +74,6 @@ def set_keeper(conn: sqlite3.Connection, pair_id: int, actor: str, settings: Fil
     scores = [(r.pair_id, r.kind, r.score, r.reason, json.dumps(r.details, ensure_ascii=False)) for r in rows]
     flagged = [raises_flag(r.kind, r.score, r.details, settings) for r in rows]
     with transaction(conn):
-        replace_keeper(conn, cluster_id, pair_id, old, actor, reason, DEDUP_KINDS, scores, flagged)
+        replace_keeper(conn, cluster_id, pair_id, old, actor, reason, DUPLICATE_KINDS, scores, flagged)
     return {"cluster_id": cluster_id, "keeper": pair_id, "previous_keeper": old, "changed": True,
             "members": [{"pair_id": r.pair_id, "kind": r.kind, "score": r.score} for r in rows]}

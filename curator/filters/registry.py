@@ -18,6 +18,7 @@ from curator.filters.clusters import KeeperInputs
 from curator.filters.pair_pool import PairPool, judge_scores
 from curator.filters.results import FilterOutput, Progress
 from curator.filters.settings import FilterSettings
+from curator.store.flags import DUPLICATE_KINDS
 from curator.store.measurements import human_keepers
 from curator.store.runs import record_error
 from curator.workspace import Workspace
@@ -61,7 +62,7 @@ def keeper_inputs(conn, pool: PairPool, human: dict[int, int]) -> KeeperInputs:
 
 class Dedup:
     name = "dedup"
-    kinds = ("duplicate", "near_duplicate", "conflict", "semantic_duplicate")
+    kinds = DUPLICATE_KINDS
 
     def enabled(self, config: dict[str, Any]) -> bool:
         return True

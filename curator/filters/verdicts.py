@@ -19,7 +19,7 @@ from typing import Any
 from curator.filters.rules import LENGTH_RULES, length_findings
 from curator.filters.settings import FilterSettings
 from curator.store.connection import transaction
-from curator.store.flags import FLAG_KINDS, insert_flags, retire_flags
+from curator.store.flags import FLAG_KIND, FLAG_KINDS, SIMILARITY_LIMITS, insert_flags, retire_flags
 from curator.store.measurements import current_kinds, current_scores_of_pairs_in
 from curator.store.pairs import pairs_outside_lengths, statuses_of
 
@@ -28,10 +28,9 @@ def fails(kind: str, score: float | None, details: dict[str, Any], s: FilterSett
     """Whether a measurement of `kind` makes its pair fail under the settings' limits."""
     if kind == "duplicate":
         return True
-    if kind in ("near_duplicate", "conflict", "contamination"):
-        return score is not None and score >= s.fuzzy_cutoff
-    if kind == "semantic_duplicate":
-        return score is not None and score >= s.semantic_threshold
+    limit = FLAG_KIND[kind].limit if kind in FLAG_KIND else None
+    if limit in SIMILARITY_LIMITS:  # near and semantic duplicates, conflicts, contamination
+        return score is not None and score >= getattr(s, limit)
     if kind == "rule":
         rule = details.get("rule")
         if rule in LENGTH_RULES:

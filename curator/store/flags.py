@@ -47,6 +47,10 @@ FLAG_KIND_TABLE: tuple[FlagKind, ...] = (
 FLAG_KIND = {k.kind: k for k in FLAG_KIND_TABLE}
 FLAG_KINDS = tuple(FLAG_KIND)
 EXCLUDED_BY_DEFAULT = tuple(k.kind for k in FLAG_KIND_TABLE if k.excludes)
+# The kinds duplicate detection owns: each is a member's measurement against its cluster's keeper.
+DUPLICATE_KINDS = ("duplicate", "near_duplicate", "conflict", "semantic_duplicate")
+# The kinds decided by a similarity at or above a [filters] cutoff (the table's `limit` names which).
+SIMILARITY_LIMITS = ("fuzzy_cutoff", "semantic_threshold")
 
 
 def add_flag(conn: sqlite3.Connection, pair_id: int, kind: str, *, score: float | None = None,
