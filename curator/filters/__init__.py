@@ -2,9 +2,10 @@
 
 To explain a flag, read: `registry` (the filters and what each owns), `curator.store.flags`
 (the one table of flag kinds), `verdicts` (when a measurement fails), and for duplicates
-`dedup` (the pipeline) with `candidates` (which questions are compared: MinHash LSH; the
-embeddings' neighbours from `semantic`), `similarity` (how alike), `variants` (whether the
-changed words are variants, with `subjects` and `lexicon`) and `clusters` (keepers and
+`dedup` (the pipeline, `near_edges` and `find_duplicates`) with `candidates` (which
+questions are compared: MinHash LSH, same numbers, the embeddings' neighbours from
+`semantic`), `similarity` (how alike, 0-100), `variants` (whether the changed words are
+variants, with `words`, `subjects` and `lexicon`) and `clusters` (grouping, keepers and
 member kinds).
 
 Every filter stores what it measured (`filter_scores`, through `curator.store.measurements`);

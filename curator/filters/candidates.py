@@ -1,4 +1,9 @@
-"""Vectorized MinHash with LSH banding over character n-grams, for near-duplicate candidates.
+"""Which question pairs are compared: MinHash LSH candidates over character n-grams, and the embeddings' neighbours.
+
+`question_candidates` is the entry: texts sharing an LSH band (long questions, in
+several bands), that mention the same numbers (questions with different figures are
+different questions: they never share a bucket), merged with the semantic nearest
+neighbours' pairs (curator.filters.semantic). Everything else here is the MinHash kit.
 
 Shingles are the character n-grams of each word padded with a space on both sides
 (`" 수출신고는 "` gives `" 수출"`, `"수출신"`, ...), taken over the whole text at once
@@ -23,8 +28,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
+import polars as pl
 
 from curator.filters.hashing import FNV_PRIME, mix64
+from curator.filters.normalize import NUMBER_PATTERN
+from curator.filters.settings import FilterSettings
 
 _SEP = 0  # code point joining texts; normalized texts hold no control characters
 _SPACE = 32
@@ -32,6 +40,75 @@ _PRIME = np.uint64(FNV_PRIME)
 _BLOCK_GRAMS = 1 << 13
 _SLICE_TEXTS = 1 << 13
 _MASK64 = (1 << 64) - 1
+_SHORT_TEXT = 60  # characters: below this, candidates need only one shared LSH band
+_PAIR_CHUNK = 1 << 20
+
+
+@dataclass
+class QuestionCandidates:
+    """Pairs of indexes into the texts (i < j) to compare, and the LSH band keys they were found with."""
+
+    pairs: np.ndarray          # (m, 2) int64
+    keys: np.ndarray | None    # band keys per text with grams (rows), None once released
+    row_of: np.ndarray         # the keys' row of each text (-1: no grams)
+
+    def same_words(self, part: np.ndarray) -> np.ndarray:
+        """For candidate pairs, whether they use (nearly) the same words: their MinHash signatures, taken over
+        the letters inside words, agree in two bands or more."""
+        return (self.keys[self.row_of[part[:, 0]]] == self.keys[self.row_of[part[:, 1]]]).sum(axis=1) >= 2
+
+    def release(self) -> None:
+        """Drop the band keys (large at a million texts) once the pairs are scored."""
+        self.keys = None
+
+
+def number_keys(texts: Sequence[str]) -> np.ndarray:
+    """A hash per text of the numbers it mentions, in order (0 when it mentions none)."""
+    if not len(texts):
+        return np.zeros(0, dtype=np.uint64)
+    numbers = pl.Series("t", texts, dtype=pl.String).str.extract_all(NUMBER_PATTERN).list.join(" ")
+    keys = numbers.hash(seed=7).to_numpy().copy()
+    keys[(numbers.str.len_chars() == 0).to_numpy()] = 0
+    return keys
+
+
+def question_candidates(texts: Sequence[str], settings: FilterSettings, *, only_across: np.ndarray | None = None,
+                        extra: np.ndarray | None = None, lap=lambda name: None) -> QuestionCandidates:
+    """The pairs of `texts` (distinct normalized questions) worth scoring.
+
+    With `only_across` (a boolean per text), only pairs with one text on each side: the contamination check of a
+    training pool against held-out items. `extra` pairs (i < j: the embeddings' nearest neighbours) are added.
+    `lap(name)` is called after the MinHash ("minhash") and after the candidates are found ("candidates").
+    """
+    params = lsh_params(settings.minhash_permutations, settings.near_duplicate_threshold)
+    keys, docs = band_keys(texts, settings.ngram, params, threads=settings.threads)
+    numbers = number_keys(texts)
+    keys ^= numbers[docs][:, None]  # texts mentioning different numbers never share a bucket
+    lap("minhash")
+    if only_across is None:
+        cand = candidate_pairs(keys, docs, window=settings.lsh_window)
+    else:
+        cand = cross_pairs(keys, docs, only_across)
+    cand = cand[numbers[cand[:, 0]] == numbers[cand[:, 1]]] if len(cand) else cand
+    row_of = np.full(len(texts), -1, dtype=np.int64)
+    row_of[docs] = np.arange(docs.size)
+    if settings.min_shared_bands > 1 and len(cand):
+        # long templated questions share one band with their siblings, while twins agree in several
+        # (Jaccard ~0.9 and up); in short questions one slip moves many n-grams, so one band is enough
+        shared = np.concatenate([(keys[row_of[cand[lo:lo + _PAIR_CHUNK, 0]]]
+                                  == keys[row_of[cand[lo:lo + _PAIR_CHUNK, 1]]]).sum(axis=1)
+                                 for lo in range(0, len(cand), _PAIR_CHUNK)])
+        size = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        short = np.minimum(size[cand[:, 0]], size[cand[:, 1]]) < _SHORT_TEXT
+        cand = cand[short | (shared >= settings.min_shared_bands)]
+    if extra is not None and len(extra):
+        extra = extra[numbers[extra[:, 0]] == numbers[extra[:, 1]]]
+        n = max(len(texts), 1)
+        both = np.concatenate((cand.astype(np.int64).reshape(-1, 2), extra.astype(np.int64)))
+        key = np.unique(np.minimum(both[:, 0], both[:, 1]) * n + np.maximum(both[:, 0], both[:, 1]))
+        cand = np.stack((key // n, key % n), axis=1)
+    lap("candidates")
+    return QuestionCandidates(cand, keys, row_of)
 
 
 @dataclass(frozen=True)

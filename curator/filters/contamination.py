@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from curator.filters.dedup import distinct_texts
-from curator.filters.near import near_edges
+from curator.filters.dedup import distinct_texts, near_edges
 from curator.filters.normalize import normalize_all
 from curator.filters.pair_pool import PairPool
 from curator.filters.results import FilterOutput, ScoreRow

@@ -7,11 +7,12 @@ directly); `dedup_output` turns its result into flags and clusters for the store
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from curator.filters.candidates import question_candidates
 from curator.filters.clusters import (
     Clusters,
     KeeperInputs,
@@ -21,13 +22,14 @@ from curator.filters.clusters import (
     text_ranks,
 )
 from curator.filters.lexicon import negation_differs
-from curator.filters.near import NearEdges, near_edges
 from curator.filters.normalize import answer_key, normalize_all, numbers_of
 from curator.filters.results import ClusterRow, FilterOutput, ScoreRow
 from curator.filters.semantic import EmbeddingSkipped, neighbour_pairs
 from curator.filters.settings import FilterSettings
-from curator.filters.similarity import word_forms
+from curator.filters.similarity import candidate_scores
 from curator.filters.subjects import SubjectIndex
+from curator.filters.variants import variant_mask
+from curator.filters.words import word_forms
 
 _INFORMATIVE_WORDS = 3  # answers with fewer words need _SHORT_ANSWER_COSINE for a semantic duplicate
 # An answer given to this many different questions (groups of exact and near duplicates) is boilerplate
@@ -38,6 +40,54 @@ _INFORMATIVE_WORDS = 3  # answers with fewer words need _SHORT_ANSWER_COSINE for
 _BOILERPLATE_GROUPS = 4
 _SHORT_ANSWER_COSINE = 0.95
 DEDUP_KINDS = ("duplicate", "near_duplicate", "conflict", "semantic_duplicate")
+
+
+@dataclass
+class NearEdges:
+    """Confirmed pairs of indexes into the distinct texts (i < j), their similarity, and what was looked at."""
+
+    pairs: np.ndarray   # (m, 2) int64
+    scores: np.ndarray  # (m,) float32, 0-100
+    candidates: int
+    rejected_by_guard: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def near_edges(texts: Sequence[str], settings: FilterSettings, *, only_across: np.ndarray | None = None,
+               subjects: SubjectIndex | None = None, extra: np.ndarray | None = None) -> NearEdges:
+    """Look-alike pairs among `texts` (distinct normalized questions) that are variants of one question.
+
+    The candidates (curator.filters.candidates: `only_across` and `extra` are theirs) are scored
+    (curator.filters.similarity); everything at or above the recording floor is kept, so a cutoff between the
+    floor and 100 can be applied later without computing anything again; then the variants check drops
+    look-alikes that ask another question (curator.filters.variants; `subjects`: the raw questions behind the
+    texts, for the subject check).
+    """
+    clock = _Clock()
+    found = question_candidates(texts, settings, only_across=only_across, extra=extra, lap=clock.lap)
+    n_cand = len(found.pairs)
+    if not n_cand:
+        return NearEdges(np.empty((0, 2), np.int64), np.empty(0, np.float32), 0, 0, clock.laps)
+    scored = candidate_scores(texts, found.pairs, settings, found.same_words)
+    found.release()
+    if scored is None:
+        return NearEdges(np.empty((0, 2), np.int64), np.empty(0, np.float32), n_cand, 0, clock.laps)
+    cand, scores = scored
+    clock.lap("scores")
+    variant = variant_mask(texts, cand, scores, settings, subjects)
+    clock.lap("guard")
+    return NearEdges(cand[variant], scores[variant], n_cand, int((~variant).sum()), clock.laps)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 @dataclass

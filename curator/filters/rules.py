@@ -22,7 +22,7 @@ from curator.filters.pair_pool import PairPool
 from curator.filters.personal import find_personal_data
 from curator.filters.results import FilterOutput, ScoreRow
 from curator.filters.settings import FilterSettings
-from curator.filters.similarity import PARTICLES
+from curator.filters.words import PARTICLES
 
 RULE_KINDS = ("rule",)
 LENGTH_RULES = ("question_too_short", "question_too_long", "answer_too_short", "answer_too_long")

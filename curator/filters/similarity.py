@@ -1,16 +1,9 @@
-"""How alike two normalized questions are, and the checks that keep look-alikes that differ apart.
+"""How alike two normalized questions are: a score 0-100, and the candidate pairs that reach the recording floor.
 
-The score is rapidfuzz's `ratio` or `token_sort_ratio` (or the higher of the two)
-on the texts with Hangul syllables split into jamo, so a one-key slip in a Korean
-syllable costs about as much as a one-letter typo in English. Two guards stop
-high scores from calling different questions duplicates:
-
-- numbers: questions that mention different numbers are different questions
-  (exam items that differ in one figure);
-- changed word: when the words one question has and the other lacks are unlike
-  each other ("Japan" against "China", "일본" against "중국"), the questions ask
-  about different things, however long the shared template. Korean particles and
-  English articles are ignored here, so "서류는"/"서류를" or "a"/"the" never count.
+The score is rapidfuzz's `ratio` or `token_sort_ratio`, or "best", the higher of
+the two, on the texts with Hangul syllables split into jamo, so a one-key slip in a
+Korean syllable costs about as much as a one-letter typo in English. Whether a high
+score means a variant of the same question is curator.filters.variants' call.
 
 `token_set_ratio` is not offered: it calls a question a duplicate of any longer
 question that contains it.
@@ -18,26 +11,17 @@ question that contains it.
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, Indel
 
 from curator.filters.arrays import distinct
-from curator.filters.lexicon import lexicon_verdict
+from curator.filters.settings import FilterSettings
 
 SCORERS = ("ratio", "token_sort_ratio", "best")
-PARTICLES = tuple(sorted(("에서는", "에게서", "으로는", "에서", "에게", "으로", "까지", "부터", "보다", "처럼", "하고",
-                           "은", "는", "이", "가", "을", "를", "의", "에", "와", "과", "도", "로", "만"),
-                          key=len, reverse=True))
-ARTICLES = frozenset(("a", "an", "the"))
-PUNCTUATION = "?!.,:;\"'()[]{}“”‘’·…"  # dropped before words are compared
-_NO_PUNCTUATION = str.maketrans("", "", PUNCTUATION)
-# a particle after at least one Hangul syllable, at the end of a word
-_PARTICLE_AT_END = re.compile(r"(?<=[\uac00-\ud7a3])(?:" + "|".join(PARTICLES) + r")(?=\s|$)")
+_SCORE_CHUNK = 1 << 20
 
 
 def jamo(text: str) -> str:
@@ -50,11 +34,11 @@ def pair_scores(texts: Sequence[str] | np.ndarray, pairs: np.ndarray, scorer: st
                 workers: int = 2) -> np.ndarray:
     """Similarity 0-100 of texts[i] and texts[j] for every pair (i, j), as float32.
 
-    "best" is the higher of `ratio` and `token_sort_ratio` (computed where `ratio` is
-    under 100, and only where `sort_where` is true when given: the caller may know which
-    pairs use nearly the same words, the only ones word order can matter for).
-    `sorted_texts`, each text with its words sorted, saves sorting them again when the
-    caller scores many pairs of the same texts.
+    "best" is the higher of `ratio` and `token_sort_ratio`, the latter computed where
+    `ratio` is under 100 and, given `sort_where` (a boolean per pair), only where it is
+    true: the pairs the caller knows use (nearly) the same words, the only ones word
+    order can matter for. `sorted_texts`, each text with its words sorted, saves
+    sorting them again when the caller scores many pairs of the same texts.
     """
     if scorer not in SCORERS:
         raise ValueError(f"unknown scorer {scorer!r}; expected one of {', '.join(SCORERS)}")
@@ -66,7 +50,8 @@ def pair_scores(texts: Sequence[str] | np.ndarray, pairs: np.ndarray, scorer: st
         return _ratios(sorted_texts, pairs, workers)
     scores = _ratios(texts, pairs, workers)
     if scorer == "best":
-        low = np.flatnonzero((scores < 100.0) if sort_where is None else (scores < 100.0) & sort_where)
+        low = scores < 100.0
+        low = np.flatnonzero(low if sort_where is None else low & sort_where)
         if low.size:
             scores[low] = np.maximum(scores[low], _ratios(sorted_texts, pairs[low], workers))
     return scores
@@ -92,117 +77,36 @@ def _ratios(texts: Sequence[str] | np.ndarray, pairs: np.ndarray, workers: int) 
     return process.cpdist(a, b, scorer=fuzz.ratio, workers=workers, dtype=np.float32).ravel()
 
 
-def word_forms(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(stems, words) of a normalized text, aligned: stems lose a trailing Korean particle, words keep it."""
-    bare = text.translate(_NO_PUNCTUATION)
-    return tuple(_PARTICLE_AT_END.sub("", bare).split()), tuple(bare.split())  # a particle never empties a word
+def candidate_scores(texts: Sequence[str], cand: np.ndarray, settings: FilterSettings,
+                     same_words: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The candidate pairs (indexes into `texts`) scoring at least `settings.recording_floor`, with their scores;
+    None when the lengths alone rule out every candidate.
 
-
-def changed_in_order(stems_a: Sequence[str], stems_b: Sequence[str]) -> tuple[list[int], list[int]]:
-    """Positions of the words each side has and the other lacks (counting repeats), in text order."""
-    pool: dict[str, int] = {}
-    for w in stems_b:
-        pool[w] = pool.get(w, 0) + 1
-    only_a = []
-    for k, w in enumerate(stems_a):
-        if pool.get(w, 0):
-            pool[w] -= 1
-        else:
-            only_a.append(k)
-    pool = {}
-    for w in stems_a:
-        pool[w] = pool.get(w, 0) + 1
-    only_b = []
-    for k, w in enumerate(stems_b):
-        if pool.get(w, 0):
-            pool[w] -= 1
-        else:
-            only_b.append(k)
-    return only_a, only_b
-
-
-def changed_by_alignment(words_a: Sequence[str], words_b: Sequence[str]) -> tuple[list[int], list[int]]:
-    """Positions of the words outside the longest common word subsequence of the two texts."""
-    only_a: list[int] = []
-    only_b: list[int] = []
-    for op in Indel.opcodes(list(words_a), list(words_b)):
-        if op.tag != "equal":
-            only_a.extend(range(op.src_start, op.src_end))
-            only_b.extend(range(op.dest_start, op.dest_end))
-    return only_a, only_b
-
-
-def leftover_similarity(only_a: list[str], only_b: list[str]) -> float:
-    """How alike two lists of changed words are (each side's words only it has, in text order), 0-100.
-
-    A word written as two on the other side ("자유 무역협정" against "자유무역협정") is
-    not a change, nor is an English article added, dropped or swapped. Equal numbers
-    of words are compared one for one, each pair at least as alike as the result;
-    otherwise the words of each side are joined and compared.
+    `same_words(part)` tells, for a block of candidates, which use (nearly) the same words: with the "best"
+    scorer, only those are compared with their words sorted too.
     """
-    best = _leftover_similarity(only_a, only_b)
-    if best < 100.0 and (ARTICLES.intersection(only_a) or ARTICLES.intersection(only_b)):
-        best = max(best, _leftover_similarity([w for w in only_a if w not in ARTICLES],
-                                              [w for w in only_b if w not in ARTICLES]))
-    return best
-
-
-def _leftover_similarity(only_a: list[str], only_b: list[str]) -> float:
-    if not only_a or not only_b:
-        return 100.0
-    only_a, only_b = _unsplit(only_a, only_b), _unsplit(only_b, only_a)
-    if not only_a or not only_b:
-        return 100.0
-    joined = word_similarity("".join(only_a), "".join(only_b))
-    if len(only_a) != len(only_b):
-        return joined
-    one_for_one = min(word_similarity(x, y) for x, y in zip(only_a, only_b))
-    return one_for_one if len(only_a) == 1 else max(one_for_one, joined)
-
-
-def word_similarity(a: str, b: str) -> float:
-    """100 for words one slip apart, else the rapidfuzz ratio of their spellings (Hangul as jamo).
-
-    A slip: one letter or jamo added, dropped, replaced or swapped (optimal string
-    alignment distance 1), a letter typed twice, or one article for another. Two
-    English words are a slip of one another only when exactly one of them is a word of
-    the dictionary (`lexicon.is_word`): "ladng" is a typo of "lading", but "cat" and
-    "hat", or two terms no dictionary has ("abend", "amend" aside), are different words.
-    An inflection ("container"/"containers") is no change.
-    """
-    if a == b or (a in ARTICLES and b in ARTICLES):
-        return 100.0
-    verdict = lexicon_verdict(a, b)
-    if verdict is not None:
-        return verdict
-    if _doubled(a, b) or _doubled(b, a):
-        return 100.0
-    ja, jb = jamo(a), jamo(b)
-    if OSA.distance(ja, jb, score_cutoff=1) <= 1:
-        return 100.0
-    return fuzz.ratio(ja, jb)
-
-
-def _doubled(longer: str, shorter: str) -> bool:
-    """`longer` is `shorter` with one character typed twice."""
-    if len(longer) != len(shorter) + 1:
-        return False
-    return any(longer[k] == longer[k + 1] and longer[:k] + longer[k + 1:] == shorter for k in range(len(longer) - 1))
-
-
-def _unsplit(words: list[str], other: list[str]) -> list[str]:
-    """`words` without neighbours that, written together, are a word of `other`, and without words that
-    are two neighbours of `other` written together: a space added or dropped is not a changed word."""
-    if len(words) + len(other) < 3:
-        return words
-    other_set = set(other)
-    glued = {other[k] + other[k + 1] for k in range(len(other) - 1)}
-    out, skip = [], False
-    for k, w in enumerate(words):
-        if skip:
-            skip = False
-        elif k + 1 < len(words) and w + words[k + 1] in other_set:
-            skip = True
-        elif w not in glued:
-            out.append(w)
-    return out
+    involved = distinct(cand.ravel())
+    spelled = np.full(len(texts), "", dtype=object)
+    spelled[involved] = [jamo(texts[i]) for i in involved.tolist()]
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    lengths[involved] = [len(s) for s in spelled[involved]]
+    a_len, b_len = lengths[cand[:, 0]], lengths[cand[:, 1]]
+    # no edit-based score can exceed 2*short/(short+long): skip pairs whose lengths alone rule them out
+    cand = cand[200.0 * np.minimum(a_len, b_len) >= settings.recording_floor * (a_len + b_len)]
+    if not len(cand):
+        return None
+    sorted_words = None
+    if settings.fuzzy_scorer != "ratio":
+        sorted_words = np.full(len(texts), "", dtype=object)
+        sorted_words[involved] = [word_sorted(s) for s in spelled[involved]]
+    kept_pairs, kept_scores = [], []
+    for lo in range(0, len(cand), _SCORE_CHUNK):  # bounded memory: a chunk of gathered strings at a time
+        part = cand[lo:lo + _SCORE_CHUNK]
+        # word order only matters between questions using (nearly) the same words
+        sort_where = same_words(part) if settings.fuzzy_scorer == "best" else None
+        scores = pair_scores(spelled, part, settings.fuzzy_scorer, sorted_texts=sorted_words, sort_where=sort_where,
+                             workers=settings.threads)
+        keep = scores >= settings.recording_floor
+        kept_pairs.append(part[keep])
+        kept_scores.append(scores[keep])
+    return np.concatenate(kept_pairs), np.concatenate(kept_scores)

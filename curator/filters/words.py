@@ -1,25 +1,43 @@
-"""The words of many texts as integer ids, found with numpy over the joined code points.
+"""The words of a question: punctuation dropped, a trailing Korean particle split off (the stem).
 
-The guard compares which words two questions do not share; a million questions
-have some fifteen million words, too many to split and look up one by one in
-Python. Here texts are joined a slice at a time into one array of code points;
-punctuation is dropped; words are the runs between spaces; each word gets a
-64-bit polynomial hash from prefix sums (the base is odd, so it is invertible
-modulo 2**64 and any span's hash is a difference of two prefix sums); a trailing
-Korean particle is recognised by the hash of the word's last one to three
-characters. Equal hashes become equal ids, and only each distinct word is spelled
-out as a Python string.
+`word_forms` gives one text's words as strings. `WordTable` gives the words of many
+texts as integer ids, found with numpy over the joined code points: the guard
+(curator.filters.variants) compares which words two questions do not share, and a
+million questions have some fifteen million words, too many to split and look up one
+by one in Python. Texts are joined a slice at a time into one array of code points;
+punctuation is dropped; words are the runs between spaces; each word gets a 64-bit
+polynomial hash from prefix sums (the base is odd, so it is invertible modulo 2**64
+and any span's hash is a difference of two prefix sums); a trailing Korean particle
+is recognised by the hash of the word's last one to three characters. Equal hashes
+become equal ids, and only each distinct word is spelled out as a Python string.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from curator.filters.arrays import distinct_inverse
 from curator.filters.hashing import FNV_PRIME, mix64, powers
-from curator.filters.similarity import PARTICLES, PUNCTUATION
+
+PARTICLES = tuple(sorted(("에서는", "에게서", "으로는", "에서", "에게", "으로", "까지", "부터", "보다", "처럼", "하고",
+                           "은", "는", "이", "가", "을", "를", "의", "에", "와", "과", "도", "로", "만"),
+                          key=len, reverse=True))
+ARTICLES = frozenset(("a", "an", "the"))
+PUNCTUATION = "?!.,:;\"'()[]{}“”‘’·…"  # dropped before words are compared
+_NO_PUNCTUATION = str.maketrans("", "", PUNCTUATION)
+# a particle after at least one Hangul syllable, at the end of a word
+_PARTICLE_AT_END = re.compile(r"(?<=[\uac00-\ud7a3])(?:" + "|".join(PARTICLES) + r")(?=\s|$)")
+
+
+def word_forms(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(stems, words) of a normalized text, aligned: stems lose a trailing Korean particle, words keep it."""
+    bare = text.translate(_NO_PUNCTUATION)
+    return tuple(_PARTICLE_AT_END.sub("", bare).split()), tuple(bare.split())  # a particle never empties a word
+
+
 
 _BASE = FNV_PRIME
 _INVERSE = pow(_BASE, -1, 1 << 64)
