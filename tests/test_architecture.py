@@ -103,6 +103,10 @@ def test_every_cli_area_is_kept_from_importing_the_app():
 
 _SQL_CALLS = ("execute", "executemany", "executescript")
 _SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|WITH|PRAGMA|REPLACE)\b", re.IGNORECASE)
+# a statement's words anywhere in a string (a piece of an f-string or a fragment joined later), in capitals as the
+# store writes them; docstrings are prose and are not looked at
+_SQL_INSIDE = re.compile(r"\b(SELECT\s+(DISTINCT\s+)?[\w*(]|INSERT\s+(OR\s+\w+\s+)?INTO\s|UPDATE\s+\w+\s+SET\s"
+                         r"|DELETE\s+FROM\s|PRAGMA\s+\w|CREATE\s+(TABLE|INDEX|TRIGGER|VIEW)\s)|\blength\(trim\(")
 
 
 def sql_outside_store(root: Path) -> list[str]:
@@ -112,11 +116,15 @@ def sql_outside_store(root: Path) -> list[str]:
         if (root / "curator" / "store") in path.parents:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SQL_CALLS:
                 found.append(f"{path.relative_to(root)}:{node.lineno} .{node.func.attr}(...)")
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL_START.match(node.value) \
-                    and re.search(r"\b(FROM|INTO|SET|TABLE|VALUES)\b", node.value):
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                    (_SQL_START.match(node.value) and re.search(r"\b(FROM|INTO|SET|TABLE|VALUES)\b", node.value))
+                    or (id(node) not in docstrings and _SQL_INSIDE.search(node.value))):
                 found.append(f"{path.relative_to(root)}:{node.lineno} {node.value[:40]!r}")
     return sorted(found)
 
@@ -131,7 +139,10 @@ def test_the_sql_check_finds_a_statement_outside_the_store(tmp_path):
     (tmp_path / "curator" / "store").mkdir()
     (tmp_path / "curator" / "store" / "fine.py").write_text('def f(c):\n    c.execute("SELECT 1 FROM t")\n')
     module.write_text('def f(conn):\n    return conn.execute(f"SELECT id FROM qa_pairs WHERE x = {1}")\n'
-                      'Q = "UPDATE flags SET active = 0"\n')
+                      'Q = "UPDATE flags SET active = 0"\n'
+                      'def g(marks):\n    """SELECT in a docstring is prose."""\n'
+                      '    return f" AND kind IN ({marks}) UNION SELECT c.id FROM clusters c"\n')
     assert sql_outside_store(tmp_path) == ["curator/filters/sneaky.py:2 'SELECT id FROM qa_pairs WHERE x = '",
                                            "curator/filters/sneaky.py:2 .execute(...)",
-                                           "curator/filters/sneaky.py:3 'UPDATE flags SET active = 0'"]
+                                           "curator/filters/sneaky.py:3 'UPDATE flags SET active = 0'",
+                                           "curator/filters/sneaky.py:6 ') UNION SELECT c.id FROM clusters c'"]

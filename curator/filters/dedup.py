@@ -1,7 +1,11 @@
-"""Exact and near-duplicate detection over a set of pairs, and the flags it leaves.
+"""Exact, near and semantic duplicate detection over a set of pairs, and the flags it leaves.
 
-`find_duplicates` is the whole computation on plain lists (the benchmark calls it
-directly); `dedup_output` turns its result into flags and clusters for the store.
+The steps, each in its own module: which question pairs are compared (`candidates`),
+how alike they are (`similarity`), whether look-alikes are variants of one question
+(`variants`), chained by `near_edges`; then the semantic pairs, the grouping and the
+keepers (`clusters`). `find_duplicates` is the whole computation on plain lists (the
+benchmark calls it directly); `dedup_output` turns its result into flags and clusters
+for the store.
 """
 
 from __future__ import annotations
