@@ -12,9 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-import numpy as np
 
 # Every C0/C1 control except the ones str.split() already treats as whitespace.
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff]")
@@ -54,14 +53,6 @@ def normalize_all(texts: Iterable[str | None]) -> list[str]:
 def numbers_of(normalized: str) -> str:
     """The numbers a text mentions, in order, as one key: two questions whose keys differ are different questions."""
     return " ".join(_NUMBERS.findall(normalized))
-
-
-def key_hashes(normalized: Sequence[str]) -> np.ndarray:
-    """A 64-bit hash per text, for grouping exact duplicates without keeping a dict of strings."""
-    out = np.empty(len(normalized), dtype=np.uint64)
-    for i, text in enumerate(normalized):
-        out[i] = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
-    return out
 
 
 def text_hash(text: str) -> str:
