@@ -56,8 +56,8 @@ REVIEW_KEYS = (
     Key("clear_filter", "c", "clear_filter", "Clear filter", show=False),
     Key("cluster", "d", "cluster", "Duplicates"),
     Key("explain", "w", "explain", "Why flagged"),
-    Key("uncertain_order", "U", "toggle_order", "Uncertain first", show=False),
-    Key("calibration", "J", "calibration", "Judge vs reviewers", show=False),
+    Key("uncertain_order", "U", "toggle_order", "Uncertain first"),
+    Key("calibration", "J", "calibration", "Judge"),
     Key("review_refresh", "ctrl+l", "refresh", "Read again", show=False),
 )
 

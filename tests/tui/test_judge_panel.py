@@ -12,7 +12,6 @@ from curator.store.flags import add_flag
 from curator.store.pairs import get_pair
 from curator.store.review_actions import decide
 from curator.tui import build_app
-from curator.tui.widgets.dialogs import MessageDialog
 from tests.filters.conftest import add_pairs
 
 from .conftest import SIZE, plain
@@ -25,13 +24,16 @@ def _judge(conn, pair_id: int, quality: float) -> None:
                  (pair_id, quality, json.dumps({"grounded": True, "self_contained": True})))
 
 
-async def _dialog(pilot) -> str:
-    for _ in range(2000):  # polled, not slept: the report is computed in a worker
-        if isinstance(pilot.app.screen, MessageDialog):
-            await pilot.pause()
-            return plain(pilot.app.screen.query_one("#message-body").content)
-        await asyncio.sleep(0.005)
-    raise AssertionError("the judge-vs-reviewers dialog never opened")
+async def _panel(pilot, review, wanted: str) -> str:
+    """The judge-vs-reviewers panel's text once it reads `wanted` (computed in a worker: polled with a deadline)."""
+    text = ""
+    for _ in range(2000):
+        panel = review.query_one("#calibration")
+        text = plain(panel.content) if panel.display else ""
+        if wanted in text:
+            return text
+        await pilot.pause(0.005)
+    raise AssertionError(f"the judge-vs-reviewers panel never read {wanted!r}; it read {text!r}")
 
 
 async def test_the_panel_shows_agreement_and_the_threshold_reviewers_match(empty_ws, open_screen):
@@ -49,25 +51,38 @@ async def test_the_panel_shows_agreement_and_the_threshold_reviewers_match(empty
         await pilot.press("4")  # every status: decided pairs too
         await review.wait_settled()
         await pilot.press("J")
-        text = await _dialog(pilot)
-        assert "judged pairs 20" in text and "accepted or rejected 18" in text and "both 18" in text
+        text = await _panel(pilot, review, "both 18")
+        assert "judged pairs 20" in text and "decided by a reviewer 18" in text
         # at today's judge_min_quality 6, qualities 6 and 7 pass the judge but reviewers rejected them
         rows = [line.replace("│", " ").split() for line in text.splitlines()
                 if line.strip().startswith(("accept", "reject"))]
         assert rows == [["accept", "4", "0"], ["reject", "4", "10"]]
         assert "Cohen's kappa 0.526" in text and "Scott's pi 0.500" in text  # (0.778 - 0.531) / (1 - 0.531)
         assert "proposed judge_min_quality = 8 (kappa 1.000)" in text
-        await pilot.press("escape")
+        assert review.screen is review  # a panel beside the pair: the review keys go on working
+        # the panel follows decisions: the two undecided pairs (qualities 9 and 10, judge pass) accepted
+        await pilot.press("end")
+        await review.wait_settled()
+        assert review.pairs.current_id == ids[19]
+        await pilot.press("a")
+        text = await _panel(pilot, review, "both 19")
+        assert "decided by a reviewer 19" in text
+        rows = [line.replace("│", " ").split() for line in text.splitlines()
+                if line.strip().startswith(("accept", "reject"))]
+        assert rows == [["accept", "5", "0"], ["reject", "4", "10"]]
+        assert "Cohen's kappa 0.568" in text and "Scott's pi 0.548" in text  # agreement 15/19, chance 0.512
+        await pilot.press("J")
+        assert not review.query_one("#calibration").display
 
 
 async def test_the_panel_says_what_to_do_when_nothing_can_be_compared(empty_ws, open_screen):
     add_pairs(empty_ws, [("What is a bill of lading?", "A document of title.")])
     app = build_app(empty_ws)
     async with app.run_test(size=SIZE) as pilot:
-        await open_screen(pilot)
+        review = await open_screen(pilot)
         await pilot.press("J")
-        text = await _dialog(pilot)
-        assert "judged pairs 0" in text and "Nothing to compare yet" in text
+        text = await _panel(pilot, review, "Nothing to compare yet")
+        assert "judged pairs 0" in text and "both 0" in text and "kappa" not in text
 
 
 async def test_uncertain_first_puts_the_doubtful_pairs_on_top_and_says_why(empty_ws, open_screen):
@@ -99,3 +114,34 @@ async def test_uncertain_first_puts_the_doubtful_pairs_on_top_and_says_why(empty
         await pilot.press("U")
         await review.wait_settled()
         assert "uncertain" not in plain(review.query_one("#review-bar").content)
+
+
+async def test_uncertain_order_keeps_the_reviewer_on_their_pair_when_another_reviewer_decides(empty_ws, open_screen):
+    names = ["quiet", "also_quiet", "eval_low", "conflict"]
+    ids = dict(zip(names, add_pairs(empty_ws, [(f"Question about {n}?", f"Answer about {n}.") for n in names])))
+    conn = empty_ws.connect()
+    with transaction(conn):
+        add_flag(conn, ids["eval_low"], "eval_low", score=0.2, reason="SemScore 0.20 < 0.5")
+        add_flag(conn, ids["conflict"], "conflict", score=100, reason="same question, other answer")
+    conn.close()
+    app = build_app(empty_ws)
+    async with app.run_test(size=SIZE) as pilot:
+        review = await open_screen(pilot)
+        await pilot.press("U")
+        await review.wait_settled()
+        assert [int(i) for i in review.pairs.ids] == [ids[n] for n in ("eval_low", "conflict", "quiet", "also_quiet")]
+        await pilot.press("a")
+        await review.wait_settled()
+        assert review.pairs.current_id == ids["conflict"]
+        other = empty_ws.connect()  # a second reviewer, another process's connection
+        decide(other, ids["quiet"], "rejected", "kim", reason="vague")
+        other.close()
+        for _ in range(2000):  # the screen notices the other writer within a second: polled with a deadline
+            if len(review.pairs.ids) == 2:
+                break
+            await pilot.pause(0.005)
+        await review.wait_settled()
+        # the pending list read again, still most uncertain first, the cursor still on the pair being read
+        assert [int(i) for i in review.pairs.ids] == [ids["conflict"], ids["also_quiet"]]
+        assert review.pairs.current_id == ids["conflict"]
+        assert "most uncertain first" in plain(review.query_one("#review-bar").content)

@@ -37,6 +37,23 @@ async def test_every_screen_at_80x24_keeps_its_keys(review_ws, open_screen, name
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("width", [120, 160])
+async def test_the_review_footer_shows_whole_keys_and_help_at_any_width(review_ws, open_screen, width):
+    app = build_app(review_ws)
+    async with app.run_test(size=(width, 40)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.pause()
+        footer = screen.query_one(CuratorFooter)
+        keys = list(footer.query("FooterKey"))
+        assert all(k.region.right <= width for k in keys)  # no key cut in half at the edge
+        assert any(k.action == "app.help" for k in keys)
+        shown = _footer_text(screen)
+        assert "a Accept" in shown and "r Reject" in shown
+        if width >= 160:  # room for the judge keys: the queue by doubt and the judge against the reviewers
+            assert "U Uncertain first" in shown and "J Judge" in shown
+
+
+@pytest.mark.asyncio
 async def test_the_edit_and_add_dialogs_reach_their_last_field_at_80x24(review_ws, open_screen):
     app = build_app(review_ws)
     async with app.run_test(size=SMALL) as pilot:

@@ -53,6 +53,7 @@ class ReviewScreen(ReviewKeyActions, Screen):
         self._waiters: list[asyncio.Future] = []
         self._prefetched: dict[int, dict[str, Any]] = {}
         self.order = "id"  # or "uncertain": pairs where the machines' signals disagree first (U)
+        self.calibration: Any = None  # the last judge-vs-reviewers report the panel shows (J)
         self.doubts: dict[int, Any] = {}  # pair id -> its Doubt (why it is uncertain), in the uncertain order
 
     @property
@@ -74,12 +75,15 @@ class ReviewScreen(ReviewKeyActions, Screen):
         with Horizontal(id="review-detail"):
             yield PairDetail(id="detail")
             yield SourcePane(id="source")
+            yield Static(id="calibration")  # the judge against the reviewers (J), beside the pair while reviewing
         yield Input(placeholder="search questions and answers; enter applies, escape closes", id="search")
         yield Static(id="review-counts")
         yield CuratorFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search").display = False
+        panel = self.query_one("#calibration", Static)
+        panel.display = False
         self.pairs.focus()
         self.apply_filter(self.filter)
         self._load_counts()
@@ -116,6 +120,17 @@ class ReviewScreen(ReviewKeyActions, Screen):
             self.apply_filter(self.filter)
         self._load_counts()
         self._reload_detail()
+        self.refresh_calibration()
+
+    @property
+    def calibration_shown(self) -> bool:
+        return bool(self.query_one("#calibration", Static).display)
+
+    def refresh_calibration(self) -> None:
+        """Compute the judge-vs-reviewers report again when its panel is open (a decision may have moved it)."""
+        if self.calibration_shown:
+            from curator.tui.screens.review_stages import calibration
+            calibration(self)
 
     def show_progress(self, text: str | None) -> None:
         """A long job this screen started (regeneration): `n / N chunks` on the top line until it ends."""
@@ -320,8 +335,10 @@ class ReviewScreen(ReviewKeyActions, Screen):
             from curator.tui.screens.review_stages import show_explanation
             show_explanation(self, message.key, message.value)
         elif message.what == "calibration":
-            from curator.tui.screens.review_stages import show_calibration
-            show_calibration(self, message.value)
+            if self.calibration_shown:
+                from curator.tui.screens.review_stages import calibration_report
+                self.query_one("#calibration", Static).update(calibration_report(message.value))
+                self.calibration = message.value
         elif message.what == "keeper":
             self.pairs.forget_rows([m["id"] for m in (message.value or {}).get("members", [])])
             self._reload_detail()
@@ -334,6 +351,8 @@ class ReviewScreen(ReviewKeyActions, Screen):
             self._reload_detail()
             self.notify(f"{count:,} pairs {status}.")
             self._load_counts()
+        if message.what not in ("calibration", "explain", "regen_preview", "regen_discard"):
+            self.refresh_calibration()  # a write: the panel's numbers may have moved
         self._draw_counts()
         self._draw_bar()
         self._changed()

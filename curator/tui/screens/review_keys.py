@@ -170,8 +170,13 @@ class ReviewKeyActions:
         self.apply_filter(self.filter, keep_cursor=False)
 
     def action_calibration(self) -> None:
-        from curator.tui.screens.review_stages import calibration
-        calibration(self)
+        """Open (or close) the panel of the judge against the reviewers; while open it follows every decision."""
+        panel = self.query_one("#calibration")
+        panel.display = not panel.display
+        if panel.display:
+            panel.update("comparing the judge with the reviewers...")
+            self.calibration = None
+            self.refresh_calibration()
 
     def action_explain(self) -> None:
         from curator.tui.screens.review_stages import explain

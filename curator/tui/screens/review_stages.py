@@ -270,8 +270,9 @@ def show_explanation(screen: Any, pair_id: int, report: dict[str, Any]) -> None:
 
 
 def calibration(screen: Any) -> None:
-    """The judge against the reviewers (curator judge calibrate): agreement, kappa, pi, the confusion table and
-    the threshold that best matches people, read now (decisions made since the last look count)."""
+    """The judge against the reviewers (curator judge calibrate) computed now, off the screen's thread; the
+    panel beside the pair shows it. Called when the panel opens and after every write while it is open, so
+    the numbers follow the decisions (this reviewer's and other processes')."""
     ctx = screen.ctx
 
     def run() -> None:
@@ -284,23 +285,23 @@ def calibration(screen: Any) -> None:
                exclusive=True)
 
 
-def show_calibration(screen: Any, result: Any) -> None:
-    head = Text(f"judged pairs {result.judged:,} · pairs a reviewer accepted or rejected {result.decided:,} · "
+def calibration_report(result: Any) -> Group:
+    """What the panel reads: counts, the confusion table at today's limit, agreement, kappa, pi, a proposal;
+    without a pair both judged and decided, what to do to get one."""
+    head = Text("Judge vs reviewers\n", style="bold") + Text(f"judged pairs {result.judged:,}\ndecided by a reviewer {result.decided:,}\n"
                 f"both {result.both:,}")
     if not result.both:
-        body = Group(head, Text(), Text("Nothing to compare yet: run the judge (the filter stage with the judge on, "
-                                        "or `curator filter --only judge`) and accept or reject some of the pairs "
-                                        "it scored.", style="dim"))
-        screen.app.push_screen(MessageDialog("Judge vs reviewers", body))
-        return
+        return Group(head, Text(), Text("Nothing to compare yet: run the judge (the filter stage with the judge "
+                                        "on, or `curator filter --only judge`) and accept or reject some of the "
+                                        "pairs it scored.", style="dim"))
     table = Table(title=f"judge at judge_min_quality = {result.threshold}", show_edge=False)
     for col, justify in (("reviewer \\ judge", "left"), ("pass", "right"), ("fail", "right")):
         table.add_column(col, justify=justify)
     for name, row in zip(("accept", "reject"), result.table):
         table.add_row(name, f"{row[0]:,}", f"{row[1]:,}")
     fmt = lambda v: "-" if v is None else f"{v:.3f}"
-    scores = Text(f"agreement {fmt(result.scores['agreement'])} · Cohen's kappa {fmt(result.scores['cohen_kappa'])}"
-                  f" · Scott's pi {fmt(result.scores['scott_pi'])}")
+    scores = Text(f"agreement {fmt(result.scores['agreement'])}\nCohen's kappa {fmt(result.scores['cohen_kappa'])}"
+                  f"\nScott's pi {fmt(result.scores['scott_pi'])}")
     p = result.proposed
     if p and p["threshold"] != result.threshold:
         proposal = Text(f"proposed judge_min_quality = {p['threshold']} (kappa {fmt(p.get('cohen_kappa'))}): the "
@@ -309,4 +310,4 @@ def show_calibration(screen: Any, result: Any) -> None:
         proposal = Text("today's judge_min_quality matches the reviewers best", style="green")
     else:
         proposal = Text("kappa is undefined on these decisions (all one way): no threshold to propose", style="dim")
-    screen.app.push_screen(MessageDialog("Judge vs reviewers", Group(head, Text(), table, Text(), scores, proposal)))
+    return Group(head, Text(), table, Text(), scores, Text(), proposal)

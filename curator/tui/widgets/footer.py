@@ -1,5 +1,6 @@
-"""The footer: the screen's keys in their order of use; on a narrow terminal (80 columns), compact, and only
-the keys that fit whole, the help key (`?`, every key) and the command palette always among them."""
+"""The footer: the screen's keys in their order of use, only those that fit whole (a key cut in half reads as
+another), the help key (`?`, every key) and the command palette always among them; on a narrow terminal
+(80 columns) compact."""
 
 from __future__ import annotations
 
@@ -21,18 +22,16 @@ class CuratorFooter(Footer):
     def compose(self) -> ComposeResult:
         items = list(super().compose())
         width = self.app.size.width
-        if width >= NARROW:
-            yield from items
-            return
+        pad = 2 if width < NARROW else 3  # a compact key has less space around it
 
         def cost(item: Any) -> int:
             if isinstance(item, FooterKey):
-                return len(item.key_display) + len(item.description) + 2
+                return len(item.key_display) + len(item.description) + pad
             return 12
 
         always = [i for i in items if isinstance(i, FooterKey) and i.action in ("app.help", "app.command_palette",
                                                                                "command_palette")]
-        budget = width - sum(cost(i) for i in always) - 2
+        budget = width - sum(cost(i) for i in always) - 1  # the leading space
         kept = []
         for item in items:
             if item in always:

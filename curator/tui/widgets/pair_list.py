@@ -89,12 +89,18 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def set_ids(self, ids: np.ndarray, *, keep: int | None = None) -> None:
         """Show these ids; the cursor goes to `keep` when it is among them, else to the first row."""
+        before = self.cursor
         self.ids = ids
         self._asked.clear()
         index = 0
         if keep is not None and len(ids):
-            pos = int(np.searchsorted(ids, keep))
-            index = pos if pos < len(ids) and ids[pos] == keep else min(pos, len(ids) - 1)
+            found = self.index_of(keep)
+            if found is not None:
+                index = found
+            elif _ascending(ids):  # gone: the cursor goes to the pair after it in id order
+                index = min(int(np.searchsorted(ids, keep)), len(ids) - 1)
+            else:  # another order (most uncertain first): the pair that took its place
+                index = min(before, len(ids) - 1)
         self.virtual_size = Size(self.size.width, len(ids))
         self.scroll_to(y=0, animate=False, immediate=True)
         self.move_to(index, force=True)
@@ -141,7 +147,11 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         """Put pairs the filter does not hold into the list, in id order (a pair an undo changed, shown
         although the filter hides it); returns the index of the first."""
         extra = np.asarray(sorted(set(new_ids) - set(self.ids.tolist())), dtype=np.int64)
-        self.ids = np.sort(np.concatenate([self.ids, extra]), kind="stable")
+        if _ascending(self.ids):
+            self.ids = np.sort(np.concatenate([self.ids, extra]), kind="stable")
+        else:  # another order (most uncertain first) is kept: they go where the reviewer is
+            at = min(self.cursor, len(self.ids))
+            self.ids = np.concatenate([self.ids[:at], extra, self.ids[at:]])
         self._asked.clear()
         self.virtual_size = Size(self.size.width, len(self.ids))
         self.refresh()
@@ -154,7 +164,7 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
         pos = int(np.searchsorted(self.ids, pair_id)) if len(self.ids) else 0
         if pos < len(self.ids) and self.ids[pos] == pair_id:
             return pos
-        hits = np.flatnonzero(self.ids == pair_id)  # ids stay sorted except after replace_id
+        hits = np.flatnonzero(self.ids == pair_id)  # ids are sorted except after replace_id or in another order
         return int(hits[0]) if len(hits) else None
 
     @property
@@ -274,3 +284,8 @@ class PairList(ScrollView, can_focus=True, inherit_bindings=False):
             self.post_message(self.RowsWanted(self, page, wanted))
         else:
             self._asked.discard(page)
+
+
+def _ascending(ids: np.ndarray) -> bool:
+    """Whether the list is in id order (the default) rather than another (most uncertain first)."""
+    return bool(len(ids) < 2 or np.all(ids[1:] >= ids[:-1]))
