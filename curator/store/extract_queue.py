@@ -102,13 +102,6 @@ def release_claims(conn: sqlite3.Connection, run_id: int) -> None:
         conn.execute("DELETE FROM chunk_claims WHERE run_id = ?", (run_id,))
 
 
-def claimed_chunks(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Live claims: which run holds which chunk, until when."""
-    rows = conn.execute("SELECT k.chunk_id, k.run_id, k.expires_at FROM chunk_claims k JOIN runs r ON r.id = k.run_id"
-                        " WHERE r.status = 'running' AND k.expires_at > ? ORDER BY k.chunk_id", (time.time(),))
-    return [dict(r) for r in rows]
-
-
 def _release(conn: sqlite3.Connection, chunk_id: int, run_id: int | None) -> None:
     if run_id is not None:
         conn.execute("DELETE FROM chunk_claims WHERE chunk_id = ? AND run_id = ?", (chunk_id, run_id))

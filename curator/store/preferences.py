@@ -18,10 +18,6 @@ _HUMAN = f"r.actor NOT LIKE '{MACHINE_PREFIX}%'"
 _NOT_UNDONE = "r.id NOT IN (SELECT review_id FROM review_undos)"
 
 
-def is_person(actor: str | None) -> bool:
-    return bool(actor) and not str(actor).startswith(MACHINE_PREFIX)
-
-
 def edit_events(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """A person's edits that stand: the revision before (the review's pair) and the one it made (after.superseded_by)."""
     rows = conn.execute(
