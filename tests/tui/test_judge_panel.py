@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -85,14 +84,19 @@ async def test_the_panel_says_what_to_do_when_nothing_can_be_compared(empty_ws, 
         assert "judged pairs 0" in text and "both 0" in text and "kappa" not in text
 
 
-async def test_uncertain_first_puts_the_doubtful_pairs_on_top_and_says_why(empty_ws, open_screen):
-    names = ["quiet", "conflict", "also_quiet", "eval_low"]
-    ids = dict(zip(names, add_pairs(empty_ws, [(f"Question about {n}?", f"Answer about {n}.") for n in names])))
-    conn = empty_ws.connect()
+def _doubtful_pairs(ws, names: list[str]) -> dict[str, int]:
+    """One pair per name, in that order; the pairs named eval_low and conflict carry that flag."""
+    ids = dict(zip(names, add_pairs(ws, [(f"Question about {n}?", f"Answer about {n}.") for n in names])))
+    conn = ws.connect()
     with transaction(conn):
         add_flag(conn, ids["eval_low"], "eval_low", score=0.2, reason="SemScore 0.20 < 0.5")
         add_flag(conn, ids["conflict"], "conflict", score=100, reason="same question, other answer")
     conn.close()
+    return ids
+
+
+async def test_uncertain_first_puts_the_doubtful_pairs_on_top_and_says_why(empty_ws, open_screen):
+    ids = _doubtful_pairs(empty_ws, ["quiet", "conflict", "also_quiet", "eval_low"])
     app = build_app(empty_ws)
     async with app.run_test(size=SIZE) as pilot:
         review = await open_screen(pilot)
@@ -117,13 +121,7 @@ async def test_uncertain_first_puts_the_doubtful_pairs_on_top_and_says_why(empty
 
 
 async def test_uncertain_order_keeps_the_reviewer_on_their_pair_when_another_reviewer_decides(empty_ws, open_screen):
-    names = ["quiet", "also_quiet", "eval_low", "conflict"]
-    ids = dict(zip(names, add_pairs(empty_ws, [(f"Question about {n}?", f"Answer about {n}.") for n in names])))
-    conn = empty_ws.connect()
-    with transaction(conn):
-        add_flag(conn, ids["eval_low"], "eval_low", score=0.2, reason="SemScore 0.20 < 0.5")
-        add_flag(conn, ids["conflict"], "conflict", score=100, reason="same question, other answer")
-    conn.close()
+    ids = _doubtful_pairs(empty_ws, ["quiet", "also_quiet", "eval_low", "conflict"])
     app = build_app(empty_ws)
     async with app.run_test(size=SIZE) as pilot:
         review = await open_screen(pilot)
