@@ -271,12 +271,7 @@ def candidate_pairs(keys: np.ndarray, docs: np.ndarray, *, window: int = 8,
             if not hit.any():
                 break
             found.append(_codes(m_doc[:-k][hit], m_doc[k:][hit]))
-    if not found:
-        return np.empty((0, 2), np.int64)
-    codes = np.concatenate(found)
-    codes.sort()
-    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
-    return np.stack((codes >> np.uint64(32), codes & np.uint64(0xFFFFFFFF)), axis=1).astype(np.int64)
+    return _distinct_pairs(found)
 
 
 def cross_pairs(keys: np.ndarray, docs: np.ndarray, side: np.ndarray) -> np.ndarray:
@@ -302,6 +297,11 @@ def cross_pairs(keys: np.ndarray, docs: np.ndarray, side: np.ndarray) -> np.ndar
         reps = count[hit]
         start = np.repeat(lo[hit], reps) + (np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))
         found.append(_codes(docs[np.repeat(pool_rows[hit], reps)], docs[ref_rows[order[start]]]))
+    return _distinct_pairs(found)
+
+
+def _distinct_pairs(found: list[np.ndarray]) -> np.ndarray:
+    """The pairs (i < j) packed in `found`'s codes, each once, in order."""
     if not found:
         return np.empty((0, 2), np.int64)
     codes = np.concatenate(found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -69,3 +70,24 @@ def workspace(tmp_path, request) -> Workspace:
 @pytest.fixture
 def settings() -> FilterSettings:
     return FilterSettings(threads=1)
+
+
+def record_judge_verdict(conn, pair_id: int, quality: float, **details: object) -> None:
+    """A current judge measurement for a pair, as `curator filter --only judge` stores one."""
+    conn.execute("INSERT INTO filter_scores (pair_id, kind, score, reason, details) VALUES (?, 'judge', ?, 'j', ?)",
+                 (pair_id, quality, json.dumps({"grounded": True, "self_contained": True, **details})))
+
+
+def judged_and_decided(ws: Workspace) -> list[int]:
+    """20 pairs judged at qualities 1..10 (twice); reviewer kim accepts the first 18 at 8 and up, rejects the rest."""
+    from curator.store.review_actions import decide
+
+    ids = add_pairs(ws, [(f"Question number {n}?", f"Answer {n}.") for n in range(20)])
+    conn = ws.connect()
+    with transaction(conn):
+        for n, pid in enumerate(ids):
+            record_judge_verdict(conn, pid, 1 + n % 10)
+    for n, pid in enumerate(ids[:18]):  # two pairs stay undecided
+        decide(conn, pid, "accepted" if 1 + n % 10 >= 8 else "rejected", "kim")
+    conn.close()
+    return ids

@@ -11,7 +11,7 @@ from curator.store import transaction
 from curator.store.flags import add_flag
 from curator.store.review_actions import decide, undo_last
 from tests.conftest import run_curator
-from tests.filters.conftest import add_pairs, settings_of
+from tests.filters.conftest import add_pairs, judged_and_decided, record_judge_verdict, settings_of
 
 
 @pytest.mark.parametrize("table, kappa, pi", [
@@ -30,19 +30,9 @@ def test_kappa_is_undefined_when_both_raters_use_one_category():
     assert cohen_kappa([[0, 0], [0, 0]]) is None
 
 
-def _judge(conn, pair_id: int, quality: float, **details) -> None:
-    conn.execute("INSERT INTO filter_scores (pair_id, kind, score, reason, details) VALUES (?, 'judge', ?, 'j', ?)",
-                 (pair_id, quality, json.dumps({"grounded": True, "self_contained": True, **details})))
-
-
 def test_calibration_compares_with_reviewers_and_proposes_their_threshold(workspace):
-    ids = add_pairs(workspace, [(f"Question number {n}?", f"Answer {n}.") for n in range(20)])
+    ids = judged_and_decided(workspace)  # reviewers accept quality 8 and up; two pairs stay undecided
     conn = workspace.connect()
-    with transaction(conn):
-        for n, pid in enumerate(ids):
-            _judge(conn, pid, 1 + n % 10)  # qualities 1..10, twice
-    for n, pid in enumerate(ids[:18]):  # reviewers accept quality 8 and up; two pairs stay undecided
-        decide(conn, pid, "accepted" if 1 + n % 10 >= 8 else "rejected", "kim")
     decide(conn, ids[0], "accepted", "ana")
     undo_last(conn, "ana")  # an undone decision is no decision: pair 0 stays rejected by kim
     decide(conn, ids[1], "accepted", "machine:import")  # a pipeline stage is not a reviewer
@@ -62,7 +52,7 @@ def test_calibrate_cli_reports_the_table_and_the_proposal(workspace):
     conn = workspace.connect()
     with transaction(conn):
         for n, pid in enumerate(ids):
-            _judge(conn, pid, [2, 3, 9, 9, 4, 8][n])
+            record_judge_verdict(conn, pid, [2, 3, 9, 9, 4, 8][n])
     for n, pid in enumerate(ids):
         decide(conn, pid, "accepted" if n in (2, 3, 5) else "rejected", "kim")
     conn.close()
@@ -80,10 +70,10 @@ def test_most_uncertain_first(workspace):
     ids = dict(zip(names, add_pairs(workspace, [(f"Question about {n}?", f"Answer about {n}.") for n in names])))
     conn = workspace.connect()
     with transaction(conn):
-        _judge(conn, ids["near"], 6)          # right at judge_min_quality
-        _judge(conn, ids["disputed"], 9)      # the judge passes it...
-        _judge(conn, ids["rules"], 9)         # the judge passes it, a rule fails it
-        _judge(conn, ids["quiet"], 9)
+        record_judge_verdict(conn, ids["near"], 6)          # right at judge_min_quality
+        record_judge_verdict(conn, ids["disputed"], 9)      # the judge passes it...
+        record_judge_verdict(conn, ids["rules"], 9)         # the judge passes it, a rule fails it
+        record_judge_verdict(conn, ids["quiet"], 9)
         cluster = conn.execute("INSERT INTO clusters (kind, keeper_id) VALUES ('near', ?)",
                                (ids["neighbour"],)).lastrowid
         conn.execute("INSERT INTO filter_scores (pair_id, kind, score, reason, cluster_id) VALUES"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from curator.store.connection import transaction
@@ -11,16 +9,11 @@ from curator.store.flags import add_flag
 from curator.store.pairs import get_pair
 from curator.store.review_actions import decide
 from curator.tui import build_app
-from tests.filters.conftest import add_pairs
+from tests.filters.conftest import add_pairs, judged_and_decided
 
 from .conftest import SIZE, plain
 
 pytestmark = pytest.mark.asyncio
-
-
-def _judge(conn, pair_id: int, quality: float) -> None:
-    conn.execute("INSERT INTO filter_scores (pair_id, kind, score, reason, details) VALUES (?, 'judge', ?, 'j', ?)",
-                 (pair_id, quality, json.dumps({"grounded": True, "self_contained": True})))
 
 
 async def _panel(pilot, review, wanted: str) -> str:
@@ -36,14 +29,7 @@ async def _panel(pilot, review, wanted: str) -> str:
 
 
 async def test_the_panel_shows_agreement_and_the_threshold_reviewers_match(empty_ws, open_screen):
-    ids = add_pairs(empty_ws, [(f"Question number {n}?", f"Answer {n}.") for n in range(20)])
-    conn = empty_ws.connect()
-    with transaction(conn):
-        for n, pid in enumerate(ids):
-            _judge(conn, pid, 1 + n % 10)  # qualities 1..10, twice
-    for n, pid in enumerate(ids[:18]):  # reviewers accept quality 8 and up; two pairs stay undecided
-        decide(conn, pid, "accepted" if 1 + n % 10 >= 8 else "rejected", "kim")
-    conn.close()
+    ids = judged_and_decided(empty_ws)  # reviewers accept quality 8 and up; two pairs stay undecided
     app = build_app(empty_ws)
     async with app.run_test(size=SIZE) as pilot:
         review = await open_screen(pilot)
